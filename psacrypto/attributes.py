@@ -112,3 +112,16 @@ def get_key_algorithm(attributes: KeyAttributes) -> int:
 
 def reset_key_attributes(attributes: KeyAttributes) -> None:
     attributes.reset()
+
+
+@dataclass(slots=True)
+class CustomKeyParameters:
+    """``psa_custom_key_parameters_t``: production parameters for key generation
+    or derivation. ``flags == 0`` with no custom data means the defaults."""
+
+    flags: int = 0
+
+
+def CUSTOM_KEY_PARAMETERS_INIT() -> CustomKeyParameters:  # noqa: N802 - spec name
+    """``PSA_CUSTOM_KEY_PARAMETERS_INIT``: the default production parameters."""
+    return CustomKeyParameters()
