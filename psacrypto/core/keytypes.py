@@ -67,7 +67,7 @@ def is_public_key(key_type: int) -> bool:
     return (key_type & 0x7000) == 0x4000
 
 
-def _check_unstructured_bits(key_type: int, bits: int) -> None:
+def check_size(key_type: int, bits: int) -> None:
     """Raise unless ``bits`` is a valid size for an unstructured ``key_type``."""
     if bits <= 0 or bits % 8:
         raise InvalidArgumentError(f"invalid key size {bits} for key type 0x{key_type:04x}")
@@ -107,6 +107,26 @@ def _driver() -> Any:
     return asymmetric
 
 
+def asymmetric_supported(key_type: int, bits: int) -> bool:
+    """Whether the asymmetric driver can hold keys of this type and size."""
+    driver = _driver()
+    probe = getattr(driver, "key_type_supported", None)
+    if probe is not None:
+        return bool(probe(key_type, bits))
+    from ..drivers.software.asymmetric import dh, ecc, rsa
+    from ..drivers.software.asymmetric._common import is_dh, is_ecc, is_rsa
+
+    if is_rsa(key_type):
+        return rsa.MIN_BITS <= bits <= rsa.MAX_BITS and bits % 8 == 0
+    if is_ecc(key_type):
+        ecc.curve_for(key_type, bits)
+        return True
+    if is_dh(key_type):
+        dh.group_for(key_type, bits)
+        return True
+    return False
+
+
 def import_material(key_type: int, bits: int, data: bytes) -> tuple[int, bytes]:
     """Validate ``data`` in the spec's import format; return (bits, material)."""
     if key_type == c.KEY_TYPE_NONE:
@@ -122,7 +142,7 @@ def import_material(key_type: int, bits: int, data: bytes) -> tuple[int, bytes]:
         raise InvalidArgumentError("a key cannot be empty")
     if bits and bits != actual:
         raise InvalidArgumentError(f"key size {bits} does not match the {actual}-bit data")
-    _check_unstructured_bits(key_type, actual)
+    check_size(key_type, actual)
     if key_type == c.KEY_TYPE_DES and not _des_parity_ok(data):
         raise InvalidArgumentError("DES key parity bits are wrong")
     return actual, data
@@ -143,7 +163,7 @@ def generate_material(key_type: int, bits: int, custom_flags: int, custom_data: 
         raise InvalidArgumentError("this key type takes no custom production parameters")
     if not is_unstructured(key_type):
         raise NotSupportedError(f"key type 0x{key_type:04x} is not supported")
-    _check_unstructured_bits(key_type, bits)
+    check_size(key_type, bits)
     if key_type == c.KEY_TYPE_DES:
         return derive_material(key_type, bits, os.urandom)
     return os.urandom(bits // 8)
@@ -161,7 +181,7 @@ def derive_material(key_type: int, bits: int, read: Callable[[int], bytes]) -> b
         return material
     if not is_unstructured(key_type):
         raise NotSupportedError(f"key type 0x{key_type:04x} is not supported")
-    _check_unstructured_bits(key_type, bits)
+    check_size(key_type, bits)
     if key_type != c.KEY_TYPE_DES:
         return read(bits // 8)
     parts = []

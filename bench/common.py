@@ -1,0 +1,85 @@
+"""Timing helpers shared by the benchmarks.
+
+Every figure is the best of several repeats (the least disturbed run), in
+microseconds per call, so ratios between two calls measured in the same run are
+stable on a shared machine.
+"""
+
+from __future__ import annotations
+
+import platform
+import timeit
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass
+class Row:
+    name: str
+    ours_us: float
+    base_us: float
+    target: str
+    ok: bool
+
+    @property
+    def ratio(self) -> float:
+        return self.ours_us / self.base_us if self.base_us else float("nan")
+
+
+def per_call_us(fn: Callable[[], object], *, min_time: float = 0.2, repeat: int = 7) -> float:
+    """Best per-call time of ``fn`` in microseconds."""
+    timer = timeit.Timer(fn)
+    number, _ = timer.autorange()
+    number = max(1, int(number * min_time / 0.2))
+    return min(timer.repeat(repeat=repeat, number=number)) / number * 1e6
+
+
+def compare(
+    name: str,
+    ours: Callable[[], object],
+    base: Callable[[], object],
+    *,
+    max_ratio: float | None = None,
+    min_throughput_ratio: float | None = None,
+) -> Row:
+    """Time ``ours`` against ``base`` (interleaved, to share machine conditions)."""
+    ours_t, base_t = [], []
+    for _ in range(3):
+        base_t.append(per_call_us(base))
+        ours_t.append(per_call_us(ours))
+    o, b = min(ours_t), min(base_t)
+    if max_ratio is not None:
+        target, ok = f"<= {max_ratio}x", o / b <= max_ratio
+    elif min_throughput_ratio is not None:
+        target, ok = f">= {min_throughput_ratio}x throughput", b / o >= min_throughput_ratio
+    else:
+        target, ok = "report", True
+    return Row(name, o, b, target, ok)
+
+
+def machine() -> str:
+    import os
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def table(rows: list[Row]) -> str:
+    lines = [
+        "| benchmark | psacrypto (µs) | baseline (µs) | ratio | target | met |",
+        "|---|---:|---:|---:|---|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r.name} | {r.ours_us:.2f} | {r.base_us:.2f} | {r.ratio:.2f} | {r.target} |"
+            f" {'yes' if r.ok else 'NO'} |"
+        )
+    return "\n".join(lines)
