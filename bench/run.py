@@ -21,9 +21,8 @@ HERE = pathlib.Path(__file__).resolve().parent
 
 
 def main(argv: list[str]) -> int:
-    names = argv or sorted(
-        m.name[len("bench_") :] for m in pkgutil.iter_modules([str(HERE)]) if m.name.startswith("bench_")
-    )
+    modules = pkgutil.iter_modules([str(HERE)])
+    names = argv or sorted(m.name[6:] for m in modules if m.name.startswith("bench_"))
     rows: list[Row] = []
     notes: list[str] = []
     for name in names:

@@ -17,8 +17,9 @@ class KeyAttributes:
 
     A fresh object is the spec's initial value (volatile, no id, no type, size 0,
     no usage, ``ALG_NONE``). Setting ``id`` on a volatile object makes it
-    persistent (default persistence, same location), and setting a volatile ``lifetime`` clears ``id``, exactly as
-    ``psa_set_key_id`` and ``psa_set_key_lifetime`` do.
+    persistent (default persistence, same location), and setting a volatile
+    ``lifetime`` clears ``id``, exactly as ``psa_set_key_id`` and
+    ``psa_set_key_lifetime`` do.
     """
 
     type: int = c.KEY_TYPE_NONE
@@ -57,12 +58,12 @@ def key_attributes_init() -> KeyAttributes:
     return KeyAttributes()
 
 
-def KEY_ATTRIBUTES_INIT() -> KeyAttributes:  # noqa: N802 - spec name
+def KEY_ATTRIBUTES_INIT() -> KeyAttributes:
     """``PSA_KEY_ATTRIBUTES_INIT``: the initializer, as a fresh object."""
     return KeyAttributes()
 
 
-def set_key_id(attributes: KeyAttributes, id: int) -> None:  # noqa: A002 - spec name
+def set_key_id(attributes: KeyAttributes, id: int) -> None:
     attributes.set_id(id)
 
 
@@ -78,7 +79,7 @@ def get_key_lifetime(attributes: KeyAttributes) -> int:
     return attributes.lifetime
 
 
-def set_key_type(attributes: KeyAttributes, type: int) -> None:  # noqa: A002 - spec name
+def set_key_type(attributes: KeyAttributes, type: int) -> None:
     attributes.type = type
 
 
@@ -122,6 +123,6 @@ class CustomKeyParameters:
     flags: int = 0
 
 
-def CUSTOM_KEY_PARAMETERS_INIT() -> CustomKeyParameters:  # noqa: N802 - spec name
+def CUSTOM_KEY_PARAMETERS_INIT() -> CustomKeyParameters:
     """``PSA_CUSTOM_KEY_PARAMETERS_INIT``: the default production parameters."""
     return CustomKeyParameters()

@@ -143,10 +143,14 @@ def candidate_algorithms() -> Iterator[int]:
     """Every specific (non-wildcard) algorithm the spec defines, with each hash."""
     seen: set[int] = set()
     for name, value in sorted(vars(c).items()):
-        if name.startswith("ALG_") and value not in seen:
-            if value != c.ALG_NONE and not m.ALG_IS_WILDCARD(value):
-                seen.add(value)
-                yield value
+        if (
+            name.startswith("ALG_")
+            and value not in seen
+            and value != c.ALG_NONE
+            and not m.ALG_IS_WILDCARD(value)
+        ):
+            seen.add(value)
+            yield value
     for builder in _HASH_BUILDERS:
         for h in SPEC_HASHES:
             value = builder(h)
