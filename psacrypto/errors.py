@@ -11,6 +11,33 @@ from typing import ClassVar
 
 from . import constants as c
 
+__all__ = [
+    "AlreadyExistsError",
+    "BadStateError",
+    "BufferTooSmallError",
+    "CommunicationFailureError",
+    "CorruptionDetectedError",
+    "DataCorruptError",
+    "DataInvalidError",
+    "DoesNotExistError",
+    "ERROR_CLASSES",
+    "GenericError",
+    "HardwareFailureError",
+    "InsufficientDataError",
+    "InsufficientEntropyError",
+    "InsufficientMemoryError",
+    "InsufficientStorageError",
+    "InvalidArgumentError",
+    "InvalidHandleError",
+    "InvalidPaddingError",
+    "InvalidSignatureError",
+    "NotPermittedError",
+    "NotSupportedError",
+    "PsaError",
+    "StorageFailureError",
+    "error_from_status",
+]
+
 
 class PsaError(Exception):
     """Base of every PSA failure; ``status`` is the spec's ``psa_status_t`` value."""

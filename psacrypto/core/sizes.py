@@ -1,38 +1,17 @@
-"""Small lookup tables the core needs on hot paths (hash and block sizes).
-
-These duplicate facts that ``psacrypto.macros`` also exposes, as plain dicts the
-policy checks and operations can index without a function call.
-"""
+"""Lookup tables the core needs on hot paths (hash and block sizes), built from
+``psacrypto.macros`` so that the facts live in one place."""
 
 from __future__ import annotations
 
 from .. import constants as c
+from .. import macros as _m
 
-#: Output length in bytes of each hash algorithm with a fixed output.
+#: Output length in bytes of each hash algorithm with a fixed output (from the
+#: HASH_LENGTH macro, as a dict so hot paths index it without a call).
 HASH_LENGTH: dict[int, int] = {
-    c.ALG_MD2: 16,
-    c.ALG_MD4: 16,
-    c.ALG_MD5: 16,
-    c.ALG_RIPEMD160: 20,
-    c.ALG_AES_MMO_ZIGBEE: 16,
-    c.ALG_SHA_1: 20,
-    c.ALG_SHA_224: 28,
-    c.ALG_SHA_256: 32,
-    c.ALG_SHA_384: 48,
-    c.ALG_SHA_512: 64,
-    c.ALG_SHA_512_224: 28,
-    c.ALG_SHA_512_256: 32,
-    c.ALG_SHA3_224: 28,
-    c.ALG_SHA3_256: 32,
-    c.ALG_SHA3_384: 48,
-    c.ALG_SHA3_512: 64,
-    c.ALG_SHAKE256_512: 64,
-    c.ALG_SM3: 32,
-    c.ALG_ASCON_HASH256: 32,
-    c.ALG_BLAKE2S_HASH256: 32,
-    c.ALG_BLAKE2SP_HASH256: 32,
-    c.ALG_BLAKE2B_HASH512: 64,
-    c.ALG_BLAKE2BP_HASH512: 64,
+    value: _m.HASH_LENGTH(value)
+    for name, value in vars(c).items()
+    if name.startswith("ALG_") and (value & 0x7FFFFF00) == 0x02000000 and _m.HASH_LENGTH(value)
 }
 
 #: Block size in bytes of each block cipher key type.
