@@ -104,6 +104,25 @@ def _ccm_star_permits(alg: int) -> bool:
     return False
 
 
+_WPA3_SAE_FIXED_BASE = 0x0A000800
+_WPA3_SAE_GDH_BASE = 0x0A000900
+_WPA3_SAE_H2E_BASE = 0x08800400
+
+
+def _wpa3_sae_permits(alg: int, key_type: int) -> bool:
+    """``ALG_WPA3_SAE_ANY``: with a password key, every WPA3-SAE-FIXED PAKE and
+    WPA3-SAE-H2E derivation; with a password-token key, every WPA3-SAE-FIXED and
+    WPA3-SAE-GDH PAKE (any specific hash)."""
+    if not _is_hash(0x02000000 | (alg & 0xFF)):
+        return False
+    base = alg & ~0xFF
+    if key_type == c.KEY_TYPE_PASSWORD:
+        return base in (_WPA3_SAE_FIXED_BASE, _WPA3_SAE_H2E_BASE)
+    if (key_type & 0xFF80) in (0x3280, 0x3300):  # WPA3-SAE ECC / DH password tokens
+        return base in (_WPA3_SAE_FIXED_BASE, _WPA3_SAE_GDH_BASE)
+    return False
+
+
 def permits(policy: int, alg: int, usage: int, key_type: int) -> bool:
     """Whether a key whose permitted algorithm is ``policy`` may run ``alg`` for ``usage``.
 
@@ -119,10 +138,7 @@ def permits(policy: int, alg: int, usage: int, key_type: int) -> bool:
             # Hash wildcard: the same scheme with any specific hash.
             if (alg & ~0xFF) == (policy & ~0xFF) and _is_hash(0x02000000 | (alg & 0xFF)):
                 return True
-            if (
-                policy == _RSA_PKCS1V15_ANY_HASH
-                and alg == c.ALG_RSA_PKCS1V15_SIGN_RAW
-            ):
+            if policy == _RSA_PKCS1V15_ANY_HASH and alg == c.ALG_RSA_PKCS1V15_SIGN_RAW:
                 return True
             if usage & _VERIFY_USAGES and (policy & ~0xFF) == _ECDSA_RANDOMIZED_BASE:
                 return (alg & ~0xFF) == _ECDSA_DETERMINISTIC_BASE and _is_hash(
@@ -133,13 +149,15 @@ def permits(policy: int, alg: int, usage: int, key_type: int) -> bool:
                     0x02000000 | (alg & 0xFF)
                 )
             return False
-        if usage & _VERIFY_USAGES:
-            # Randomized and deterministic ECDSA verify the same signatures.
-            if (policy & ~0xFF) in (_ECDSA_RANDOMIZED_BASE, _ECDSA_DETERMINISTIC_BASE):
-                return (alg & ~0xFF) in (
-                    _ECDSA_RANDOMIZED_BASE,
-                    _ECDSA_DETERMINISTIC_BASE,
-                ) and (alg & 0xFF) == (policy & 0xFF)
+        # Randomized and deterministic ECDSA verify the same signatures.
+        if usage & _VERIFY_USAGES and (policy & ~0xFF) in (
+            _ECDSA_RANDOMIZED_BASE,
+            _ECDSA_DETERMINISTIC_BASE,
+        ):
+            return (alg & ~0xFF) in (
+                _ECDSA_RANDOMIZED_BASE,
+                _ECDSA_DETERMINISTIC_BASE,
+            ) and (alg & 0xFF) == (policy & 0xFF)
         return False
     if category == _MAC_CATEGORY:
         if not policy & _WILDCARD_FLAG or alg & _WILDCARD_FLAG:
@@ -155,20 +173,27 @@ def permits(policy: int, alg: int, usage: int, key_type: int) -> bool:
         return aead_tag_length(alg) >= (policy & _LENGTH_MASK) >> 16
     if policy == c.ALG_CCM_STAR_ANY_TAG:
         return _ccm_star_permits(alg)
+    if policy == c.ALG_WPA3_SAE_ANY:
+        return _wpa3_sae_permits(alg, key_type)
     if category == _KEY_AGREEMENT_CATEGORY:
-        # A standalone key agreement permits its combination with any KDF.
-        return (policy & 0xFE80FFFF) == 0 and (alg & 0xFF7F0000) == policy
+        # A standalone key agreement (ALG_IS_STANDALONE_KEY_AGREEMENT) permits its
+        # combination with any KDF (ALG_KEY_AGREEMENT_GET_BASE(alg) == policy).
+        return (policy & 0x7F00FFFF) == 0x09000000 and (alg & 0xFF7F0000) == policy
     return False
 
 
 def is_wildcard(alg: int) -> bool:
-    """``ALG_IS_WILDCARD``, on the hot path of ``copy_key`` and ``check_key_usage``."""
+    """``ALG_IS_WILDCARD``, on the hot path of ``copy_key`` and ``check_key_usage``.
+
+    As the spec's definition: any algorithm whose hash field is ``ALG_ANY_HASH``
+    (so also ``ALG_WPA3_SAE_ANY``), the at-least-this-length MAC and AEAD
+    algorithms, and ``ALG_CCM_STAR_ANY_TAG``.
+    """
     return (
-        ((alg & 0x7F000000) == _SIGN_CATEGORY and (alg & 0xFF) == 0xFF)
+        (alg & 0xFF) == 0xFF
         or (alg & 0x7F008000) == 0x03008000
         or (alg & 0x7F008000) == 0x05008000
         or alg == c.ALG_CCM_STAR_ANY_TAG
-        or alg == c.ALG_WPA3_SAE_ANY
     )
 
 
