@@ -120,10 +120,11 @@ def test_rfc8032_ed448() -> None:
         message = bytes.fromhex(v["message"])
         context = bytes.fromhex(v["context"])
         if context:
-            # Ed448 with a non-empty context: pyca cannot pass a context.
+            # Ed448 with a non-empty context (served by pycryptodome).
             with_context += 1
-            with pytest.raises(NotSupportedError):
-                A.sign_message(key, ED_PAIR, bits, c.ALG_EDDSA_CTX, message, context)
+            signature = A.sign_message(key, ED_PAIR, bits, c.ALG_EDDSA_CTX, message, context)
+            assert signature.hex() == v["signature"]
+            A.verify_message(key, ED_PAIR, bits, c.ALG_EDDSA_CTX, message, signature, context)
             with pytest.raises(InvalidArgumentError):
                 A.sign_message(key, ED_PAIR, bits, c.ALG_PURE_EDDSA, message, context)
             continue
@@ -557,15 +558,15 @@ def test_eddsa_variants() -> None:
     key, public, _ = _pair(ED_PAIR, 255)
     with pytest.raises(InvalidArgumentError):  # PureEdDSA signs messages only
         A.sign_hash(key, ED_PAIR, 255, c.ALG_PURE_EDDSA, bytes(64))
-    with pytest.raises(NotSupportedError):
-        A.sign_hash(key, ED_PAIR, 255, c.ALG_ED25519PH, bytes(64))
-    with pytest.raises(NotSupportedError):
-        A.sign_message(key, ED_PAIR, 255, c.ALG_ED25519PH, b"abc")
-    with pytest.raises(NotSupportedError):
+    with pytest.raises(InvalidArgumentError):  # the Ed25519ph prehash is 64 bytes
+        A.sign_hash(key, ED_PAIR, 255, c.ALG_ED25519PH, bytes(32))
+    ph_signature = A.sign_message(key, ED_PAIR, 255, c.ALG_ED25519PH, b"abc")
+    A.verify_message(public, ED_PUBLIC, 255, c.ALG_ED25519PH, b"abc", ph_signature)
+    with pytest.raises(InvalidSignatureError):
         A.verify_message(public, ED_PUBLIC, 255, c.ALG_ED25519PH, b"abc", bytes(64))
     with pytest.raises(InvalidArgumentError):  # Ed448ph needs an Edwards448 key
         A.sign_hash(key, ED_PAIR, 255, c.ALG_ED448PH, bytes(64))
-    with pytest.raises(NotSupportedError):  # Ed25519ctx
+    with pytest.raises(NotSupportedError):  # Ed25519ctx with an empty context
         A.sign_message(key, ED_PAIR, 255, c.ALG_EDDSA_CTX, b"abc")
     with pytest.raises(InvalidArgumentError):
         A.sign_message(key, ED_PAIR, 255, ECDSA(SHA256), b"abc")
@@ -576,12 +577,13 @@ def test_eddsa_variants() -> None:
         with pytest.raises(InvalidSignatureError):
             A.verify_message(public, ED_PUBLIC, 255, c.ALG_PURE_EDDSA, b"abc", bad)
     key448, public448, _ = _pair(ED_PAIR, 448)
-    with pytest.raises(NotSupportedError):
-        A.sign_hash(key448, ED_PAIR, 448, c.ALG_ED448PH, bytes(64))
+    ph448 = A.sign_hash(key448, ED_PAIR, 448, c.ALG_ED448PH, bytes(64))
+    A.verify_hash(public448, ED_PUBLIC, 448, c.ALG_ED448PH, bytes(64), ph448)
     with pytest.raises(InvalidArgumentError):  # contexts are at most 255 bytes
         A.sign_message(key448, ED_PAIR, 448, c.ALG_EDDSA_CTX, b"abc", bytes(256))
-    with pytest.raises(NotSupportedError):  # Ed448 with a context: not through pyca
-        A.sign_message(key448, ED_PAIR, 448, c.ALG_EDDSA_CTX, b"abc", b"ctx")
+    with_ctx = A.sign_message(key448, ED_PAIR, 448, c.ALG_EDDSA_CTX, b"abc", b"ctx")
+    with pytest.raises(InvalidSignatureError):  # the context is part of the signature
+        A.verify_message(public448, ED_PUBLIC, 448, c.ALG_EDDSA_CTX, b"abc", with_ctx)
     signature = A.sign_message(key448, ED_PAIR, 448, c.ALG_EDDSA_CTX, b"abc")
     assert len(signature) == 114
     A.verify_message(public448, ED_PUBLIC, 448, c.ALG_PURE_EDDSA, b"abc", signature)

@@ -37,7 +37,7 @@ from ....errors import (
     InvalidSignatureError,
     NotSupportedError,
 )
-from . import ecc, rsa
+from . import ecc, eddsa_ext, rsa
 from ._common import (
     ALG_ECDSA_ANY,
     ALG_RSA_PKCS1V15_SIGN_RAW,
@@ -55,8 +55,8 @@ from ._common import (
 )
 from .hashes import hash_of
 
-SignFn = Callable[[Any, Buffer], bytes]
-VerifyFn = Callable[[Any, Buffer, Buffer], None]
+SignFn = Callable[..., bytes]  # (key, data[, context])
+VerifyFn = Callable[..., None]  # (key, data, signature[, context])
 
 _PlanKey = tuple[int, int, int]
 _SIGN_HASH: dict[_PlanKey, SignFn] = {}
@@ -79,7 +79,8 @@ def sign_hash(
     if plan is None:
         plan = _SIGN_HASH[(key_type, bits, alg)] = _plan_sign(key_type, bits, alg, False)
     if context:
-        _reject_context(alg, context)
+        _check_context_alg(alg)
+        return plan(key_obj, hash, context)
     return plan(key_obj, hash)
 
 
@@ -91,7 +92,8 @@ def sign_message(
     if plan is None:
         plan = _SIGN_MESSAGE[(key_type, bits, alg)] = _plan_sign(key_type, bits, alg, True)
     if context:
-        _reject_context(alg, context)
+        _check_context_alg(alg)
+        return plan(key_obj, input, context)
     return plan(key_obj, input)
 
 
@@ -110,7 +112,9 @@ def verify_hash(
     if plan is None:
         plan = _VERIFY_HASH[(key_type, bits, alg)] = _plan_verify(key_type, bits, alg, False)
     if context:
-        _reject_context(alg, context)
+        _check_context_alg(alg)
+        plan(key_obj, hash, signature, context)
+        return
     plan(key_obj, hash, signature)
 
 
@@ -129,7 +133,9 @@ def verify_message(
     if plan is None:
         plan = _VERIFY_MESSAGE[(key_type, bits, alg)] = _plan_verify(key_type, bits, alg, True)
     if context:
-        _reject_context(alg, context)
+        _check_context_alg(alg)
+        plan(key_obj, input, signature, context)
+        return
     plan(key_obj, input, signature)
 
 
@@ -153,14 +159,11 @@ def verify_plan(key_type: int, bits: int, alg: int, message: bool) -> VerifyFn:
     return plan
 
 
-def _reject_context(alg: int, context: Buffer) -> None:
-    """A non-empty context: an error for algorithms without one, unsupported
-    for those with one (pyca cannot pass it)."""
-    if alg in _CONTEXT_ALGS:
-        if len(context) > 255:
-            raise InvalidArgumentError("an EdDSA context is at most 255 bytes")
-        raise NotSupportedError("signature contexts are not supported")
-    raise InvalidArgumentError(f"algorithm 0x{alg:08x} takes no context")
+def _check_context_alg(alg: int) -> None:
+    """A non-empty context is an error for an algorithm that takes none; the
+    context algorithms' plans check the context itself."""
+    if alg not in _CONTEXT_ALGS:
+        raise InvalidArgumentError(f"algorithm 0x{alg:08x} takes no context")
 
 
 # ---------------------------------------------------------------- planning
@@ -178,6 +181,8 @@ def _plan_sign(key_type: int, bits: int, alg: int, message: bool) -> SignFn:
             return _ecdsa_sign(curve, alg, message)
         if curve.kind == ecc.EDWARDS:
             _check_eddsa(curve, alg, message)
+            if eddsa_ext.is_extended(curve.bits, alg):
+                return eddsa_ext.plan_sign(curve.bits, alg, message)
             return _eddsa_sign
     raise InvalidArgumentError(f"key type 0x{key_type:04x} cannot sign")
 
@@ -193,6 +198,8 @@ def _plan_verify(key_type: int, bits: int, alg: int, message: bool) -> VerifyFn:
             return _ecdsa_verify(curve, alg, message, pair)
         if curve.kind == ecc.EDWARDS:
             _check_eddsa(curve, alg, message)
+            if eddsa_ext.is_extended(curve.bits, alg):
+                return eddsa_ext.plan_verify(curve.bits, alg, message)
             return _eddsa_verify_pair if pair else _eddsa_verify
     raise InvalidArgumentError(f"key type 0x{key_type:04x} cannot verify signatures")
 
@@ -451,11 +458,9 @@ def _check_eddsa(curve: ecc.Curve, alg: int, message: bool) -> None:
     if alg == c.ALG_PURE_EDDSA:
         return
     if alg == c.ALG_EDDSA_CTX:
-        if curve.bits == 448:
-            return  # Ed448 with the (empty) context is PureEdDSA on Edwards448
-        raise NotSupportedError("Ed25519ctx is not supported")
+        return  # Ed25519ctx or Ed448 (with a context)
     if is_hash_eddsa(alg) and (alg, curve.bits) in ((c.ALG_ED25519PH, 255), (c.ALG_ED448PH, 448)):
-        raise NotSupportedError("HashEdDSA (Ed25519ph, Ed448ph) is not supported")
+        return
     raise _bad_key_for(alg)
 
 
