@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import pathlib
 import threading
+from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, Self
 
@@ -64,11 +65,19 @@ def open_local(
     keystore: str | os.PathLike[str] | KeyStore | None = None,
     *,
     quotas: Quotas | None = None,
+    huk: str | os.PathLike[str] | None = None,
+    locations: Mapping[Any, Any] | None = None,
 ) -> LocalContext:
     """A context with the cryptoprocessor in this process.
 
     ``keystore`` is a path to the SQLite key store file, ``"memory"``, ``"none"``,
     a :class:`~psacrypto.keystore.KeyStore`, or ``None`` for the default file.
+    ``huk`` is the HUK provisioning file (created on first use): it exposes the
+    built-in HUK key and the ``huk:`` attach labels (:mod:`psacrypto.huk`);
+    ``open_local("none", huk=PATH)`` is the HUK-only cryptoprocessor.
+    ``locations`` maps key locations to cryptoprocessors: an
+    :class:`~psacrypto.drivers.base.OpaqueDriver` or a driver table as in the
+    service's ``[locations.N]`` configuration (docs/configuration.md).
     """
     if keystore is None:
         path = default_keystore_path()
@@ -81,7 +90,22 @@ def open_local(
         if spec not in ("memory", "none"):
             pathlib.Path(spec).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         store = open_keystore(spec)
-    return LocalContext(Core(store, quotas=quotas))
+    core = Core(store, quotas=quotas)
+    if locations:
+        try:
+            core.locations.configure(locations)
+        except BaseException:
+            core.close()
+            raise
+    if huk is not None:
+        from .huk import install
+
+        try:
+            install(core, huk)
+        except BaseException:
+            core.close()
+            raise
+    return LocalContext(core)
 
 
 def connect(url: str, **options: Any) -> Any:
