@@ -672,3 +672,26 @@ def test_errors_are_psa_errors() -> None:
     # Every error the stores raise crosses the wire as a status code.
     for cls in (DataCorruptError, DataInvalidError, StorageFailureError, InsufficientStorageError):
         assert issubclass(cls, PsaError)
+
+
+def test_create_many_is_all_or_nothing(tmp_path: Path) -> None:
+    from psacrypto.keystore.sqlite import SqliteKeyStore as Store
+
+    store = Store(str(tmp_path / "bulk.db"))
+    records = [_bulk_record(i) for i in range(1, 51)]
+    store.create_many(records)
+    assert store.list_ids("bulk") == list(range(1, 51))
+    clash = [_bulk_record(100), _bulk_record(7)]  # 7 exists: nothing may be written
+    with pytest.raises(AlreadyExistsError):
+        store.create_many(clash)
+    assert store.load("bulk", 100) is None
+    loaded = store.load("bulk", 42)
+    assert loaded is not None and loaded.material == records[41].material
+    store.close()
+
+
+def _bulk_record(key_id: int) -> KeyRecord:
+    attrs = KeyAttributes(
+        type=0x2400, bits=128, lifetime=1, id=key_id, usage_flags=0x100, algorithm=0x05500200
+    )
+    return KeyRecord("bulk", key_id, attrs, key_id.to_bytes(16, "big"))

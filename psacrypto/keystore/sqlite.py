@@ -346,6 +346,40 @@ class SqliteKeyStore(KeyStore):
                     f"key {record.key_id} of owner {record.owner!r} already exists"
                 ) from None
 
+    def create_many(self, records: list[KeyRecord]) -> None:
+        """Store several new records in ONE durable transaction (provisioning,
+        migration): all of them or, on any error, none."""
+        rows = []
+        for record in records:
+            a = record.attributes
+            rows.append(
+                (
+                    record.owner,
+                    record.key_id,
+                    a.type,
+                    a.bits,
+                    a.lifetime,
+                    a.usage_flags,
+                    a.algorithm,
+                    self._sealer.seal(record),
+                )
+            )
+        with self._lock, _sqlite_errors("create keys"):
+            conn = self._db()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                conn.executemany(
+                    f"INSERT INTO keys (owner, key_id, {_ATTR_COLUMNS}, sealed) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    rows,
+                )
+            except BaseException as exc:
+                conn.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.IntegrityError):
+                    raise AlreadyExistsError("one of the keys already exists") from None
+                raise
+            conn.execute("COMMIT")
+
     def load(self, owner: str, key_id: int) -> KeyRecord | None:
         if not _addressable(owner, key_id):
             return None
