@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Callable
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -50,7 +51,7 @@ def run() -> list[Row]:
             compare(
                 "AES-256-GCM encrypt 64 B",
                 lambda: ctx.aead_encrypt(kid, p.ALG_GCM, nonce, b"", SMALL),
-                lambda: aes.encrypt(nonce, SMALL, b""),
+                [lambda: aes.encrypt(nonce, SMALL, b""), lambda: aes.encrypt(nonce, SMALL, None)],
                 max_ratio=1.5,
             )
         )
@@ -58,7 +59,7 @@ def run() -> list[Row]:
             compare(
                 "AES-256-GCM encrypt 1 MiB",
                 lambda: ctx.aead_encrypt(kid, p.ALG_GCM, nonce, b"", LARGE),
-                lambda: aes.encrypt(nonce, LARGE, b""),
+                [lambda: aes.encrypt(nonce, LARGE, b""), lambda: aes.encrypt(nonce, LARGE, None)],
                 min_throughput_ratio=0.95,
             )
         )
@@ -71,11 +72,21 @@ def run() -> list[Row]:
         )
         mid = ctx.import_key(attrs, mkey)
         digest = hmac.digest
+        keyed = hmac.new(mkey, digestmod="sha256")
+
+        def direct(data: bytes) -> list[Callable[[], object]]:
+            def prekeyed() -> bytes:
+                h = keyed.copy()
+                h.update(data)
+                return h.digest()
+
+            return [lambda: digest(mkey, data, "sha256"), prekeyed]
+
         rows.append(
             compare(
                 "HMAC-SHA-256 64 B",
                 lambda: ctx.mac_compute(mid, alg, SMALL),
-                lambda: digest(mkey, SMALL, "sha256"),
+                direct(SMALL),
                 max_ratio=1.5,
             )
         )
@@ -83,7 +94,7 @@ def run() -> list[Row]:
             compare(
                 "HMAC-SHA-256 1 MiB",
                 lambda: ctx.mac_compute(mid, alg, LARGE),
-                lambda: digest(mkey, LARGE, "sha256"),
+                direct(LARGE),
                 min_throughput_ratio=0.95,
             )
         )
