@@ -28,6 +28,12 @@ def register(usages: int, applies: Callable[[int], bool], checker: Checker) -> N
         bit <<= 1
 
 
+def register_keyless(applies: Callable[[int], bool], checker: Checker) -> None:
+    """Register an algorithm family that needs no key (XOFs), under usage 0, so
+    the capability profile can find it."""
+    _REGISTRY.setdefault(0, []).append((applies, checker))
+
+
 def find(usage: int, alg: int) -> Checker | None:
     """The checker for ``alg`` in role ``usage``, or None if no family serves it."""
     for applies, checker in _REGISTRY.get(usage, ()):
