@@ -79,6 +79,40 @@ _DEFAULT_CALLS: dict[str, Callable[..., Any]] = {n: _make_default_call(n) for n 
 globals().update(_DEFAULT_CALLS)
 
 
+_OPERATION_FAMILIES = {
+    "hash": "HashOperation",
+    "mac": "MacOperation",
+    "cipher": "CipherOperation",
+    "aead": "AeadOperation",
+    "key_derivation": "KeyDerivationOperation",
+    "sign": "SignOperation",
+    "verify": "VerifyOperation",
+    "xof": "XofOperation",
+    "pake": "PakeOperation",
+}
+
+
+def _make_operation_init(family: str, class_name: str) -> Callable[[], Any]:
+    def init() -> Any:
+        return getattr(default_context(), class_name)()
+
+    init.__name__ = init.__qualname__ = f"{family}_operation_init"
+    init.__doc__ = (
+        f"``psa_{family}_operation_init`` / ``PSA_{family.upper()}_OPERATION_INIT``: "
+        f"a new, inactive {class_name} of the default context."
+    )
+    return init
+
+
+_OPERATION_INITS: dict[str, Callable[[], Any]] = {}
+for _family, _class in _OPERATION_FAMILIES.items():
+    if hasattr(_LocalSession, _class):
+        _init = _make_operation_init(_family, _class)
+        _OPERATION_INITS[f"{_family}_operation_init"] = _init
+        _OPERATION_INITS[f"{_family.upper()}_OPERATION_INIT"] = _init
+globals().update(_OPERATION_INITS)
+
+
 def _bind_default(ctx: Any) -> None:
     """Point the module-level functions straight at ``ctx``'s bound methods, so a
     call through ``psacrypto.<name>`` costs no extra indirection."""
@@ -124,6 +158,7 @@ __all__ = [
     "set_key_type",
     "set_key_usage_flags",
     *API_NAMES,
+    *_OPERATION_INITS,
     *(n for n in dir(_constants) if n.isupper()),
     *(n for n in dir(_macros) if n[:1].isupper()),
 ]

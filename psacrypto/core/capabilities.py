@@ -28,6 +28,7 @@ SPEC_HASHES: tuple[int, ...] = tuple(
 
 _HASH_BUILDERS = (
     m.ALG_HMAC,
+    m.ALG_BLAKE2_MAC,
     m.ALG_RSA_PKCS1V15_SIGN,
     m.ALG_RSA_PSS,
     m.ALG_RSA_PSS_ANY_SALT,
@@ -74,7 +75,7 @@ DH_SIZES: dict[int, tuple[int, ...]] = {
 _UNSTRUCTURED: tuple[tuple[int, tuple[int, ...]], ...] = (
     (c.KEY_TYPE_RAW_DATA, (8, 256, 4096)),
     (c.KEY_TYPE_HMAC, (256,)),
-    (c.KEY_TYPE_DERIVE, (256,)),
+    (c.KEY_TYPE_DERIVE, (256, 520)),  # 520: the EC J-PAKE-to-PMS secret
     (c.KEY_TYPE_PASSWORD, (256,)),
     (c.KEY_TYPE_PASSWORD_HASH, (256,)),
     (c.KEY_TYPE_PEPPER, (256,)),

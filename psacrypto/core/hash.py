@@ -19,6 +19,7 @@ from typing import Any
 from .. import constants as c
 from ..drivers.software import hash_state
 from ..drivers.software.hash_extra import AesMmoZigbee, Blake2bp, Blake2sp
+from ..drivers.software.primitives.ascon import AsconHash256
 from ..errors import (
     InvalidArgumentError,
     InvalidSignatureError,
@@ -54,6 +55,7 @@ CONSTRUCTORS: dict[int, _Constructor] = {
     c.ALG_BLAKE2SP_HASH256: Blake2sp,
     c.ALG_BLAKE2BP_HASH512: Blake2bp,
     c.ALG_AES_MMO_ZIGBEE: AesMmoZigbee,
+    c.ALG_ASCON_HASH256: AsconHash256,
 }
 
 

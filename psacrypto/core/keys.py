@@ -9,7 +9,7 @@ from ..errors import (
     InvalidArgumentError,
     NotPermittedError,
 )
-from . import compat, keytypes, policy
+from . import compat, keytypes, locations, policy
 from .session import Session
 
 _EMPTY_CUSTOM = CustomKeyParameters()
@@ -35,6 +35,8 @@ class KeyManagement(Session):
         self._validate_new_attributes(attributes)
         if attributes.bits == 0:
             raise InvalidArgumentError("the key size must be set to generate a key")
+        if attributes.lifetime >> 8:
+            return locations.generate_key(self, attributes, custom.flags | len(custom_data))
         material = keytypes.generate_material(
             attributes.type, attributes.bits, custom.flags, bytes(custom_data)
         )
@@ -45,6 +47,8 @@ class KeyManagement(Session):
         slot = self._get_slot(key)
         if not slot.usage & c.KEY_USAGE_EXPORT and not keytypes.is_public_key(slot.type):
             raise NotPermittedError("the key does not have KEY_USAGE_EXPORT")
+        if slot.location:
+            return locations.export_key(slot)
         return bytes(slot.material)
 
     def export_public_key(self, key: int) -> bytes:
@@ -52,6 +56,8 @@ class KeyManagement(Session):
         slot = self._get_slot(key)
         if not keytypes.is_asymmetric(slot.type):
             raise InvalidArgumentError("the key is not an asymmetric key")
+        if slot.location:
+            return locations.export_public_key(slot)
         public = slot.cache.get("public")
         if public is None:
             public = keytypes.export_public(slot.type, slot.bits, slot.material)
@@ -75,6 +81,8 @@ class KeyManagement(Session):
         new.type = slot.type
         new.usage_flags = policy.effective_usage(attributes.usage_flags) & slot.usage
         new.algorithm = policy.intersect_algorithms(slot.alg, attributes.algorithm, slot.type)
+        if slot.location or target_location:
+            return locations.copy_key(self, slot, new)
         return self._create_key(new, slot.material, slot.bits)
 
     def destroy_key(self, key: int) -> None:
@@ -116,6 +124,8 @@ class KeyManagement(Session):
         checker(slot.type, slot.bits, alg)
         if usage == c.KEY_USAGE_DERIVE_PUBLIC:
             return
+        if slot.location:
+            locations.check_supported(slot, usage, alg)
         if not slot.usage & usage:
             raise NotPermittedError("the key's usage flags do not permit this usage")
         if not policy.permits(slot.alg, alg, usage, slot.type):
@@ -133,6 +143,8 @@ class KeyManagement(Session):
         location = attributes.lifetime >> 8
         if location not in self._locations():
             raise InvalidArgumentError(f"no cryptoprocessor at location 0x{location:06x}")
+        if location:
+            return locations.attach_key(self, attributes, label)
         provider = getattr(self._core, "attach_provider", None)
         if provider is None:
             raise DoesNotExistError("no implementation-provided key has this label")

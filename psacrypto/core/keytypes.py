@@ -107,9 +107,19 @@ def _driver() -> Any:
     return asymmetric
 
 
+def _driver_for(key_type: int) -> Any:
+    """The driver owning an asymmetric key type: the post-quantum one (ML-KEM,
+    ML-DSA, hash-based signatures) or the classic one (RSA, ECC, DH)."""
+    from ..drivers.software import pqc
+
+    if pqc.is_pqc_key_type(key_type):
+        return pqc
+    return _driver()
+
+
 def asymmetric_supported(key_type: int, bits: int) -> bool:
     """Whether the asymmetric driver can hold keys of this type and size."""
-    driver = _driver()
+    driver = _driver_for(key_type)
     probe = getattr(driver, "key_type_supported", None)
     if probe is not None:
         return bool(probe(key_type, bits))
@@ -132,7 +142,7 @@ def import_material(key_type: int, bits: int, data: bytes) -> tuple[int, bytes]:
     if key_type == c.KEY_TYPE_NONE:
         raise InvalidArgumentError("the key type is not set")
     if is_asymmetric(key_type):
-        result: tuple[int, bytes] = _driver().import_key(key_type, bits, bytes(data))
+        result: tuple[int, bytes] = _driver_for(key_type).import_key(key_type, bits, bytes(data))
         return result
     if not is_unstructured(key_type):
         raise NotSupportedError(f"key type 0x{key_type:04x} is not supported")
@@ -157,7 +167,7 @@ def generate_material(key_type: int, bits: int, custom_flags: int, custom_data: 
     if is_asymmetric(key_type):
         if custom_flags:
             raise InvalidArgumentError("custom key production flags must be 0")
-        material: bytes = _driver().generate_key(key_type, bits, bytes(custom_data))
+        material: bytes = _driver_for(key_type).generate_key(key_type, bits, bytes(custom_data))
         return material
     if custom_flags or custom_data:
         raise InvalidArgumentError("this key type takes no custom production parameters")
@@ -177,7 +187,7 @@ def derive_material(key_type: int, bits: int, read: Callable[[int], bytes]) -> b
     if is_asymmetric(key_type):
         if is_public_key(key_type):
             raise InvalidArgumentError("a public key cannot be derived")
-        material: bytes = _driver().derive_key(key_type, bits, read)
+        material: bytes = _driver_for(key_type).derive_key(key_type, bits, read)
         return material
     if not is_unstructured(key_type):
         raise NotSupportedError(f"key type 0x{key_type:04x} is not supported")
@@ -200,7 +210,7 @@ def export_public(key_type: int, bits: int, material: bytes) -> bytes:
         raise InvalidArgumentError("only asymmetric keys have a public part")
     if is_public_key(key_type):
         return material
-    public: bytes = _driver().export_public_key(key_type, bits, material)
+    public: bytes = _driver_for(key_type).export_public_key(key_type, bits, material)
     return public
 
 

@@ -123,6 +123,16 @@ def _wpa3_sae_permits(alg: int, key_type: int) -> bool:
     return False
 
 
+#: ML-DSA and SLH-DSA algorithm bases (pure and pre-hashed), whose hedged and
+#: deterministic variants differ only in this bit.
+_HEDGED_PAIR_BASES = frozenset((0x06004000, 0x06004200, 0x06004400, 0x06004600))
+_DETERMINISTIC_BIT = 0x100
+
+
+def _is_hedged_pair(alg: int) -> bool:
+    return (alg & 0xFFFFFE00) in _HEDGED_PAIR_BASES
+
+
 def permits(policy: int, alg: int, usage: int, key_type: int) -> bool:
     """Whether a key whose permitted algorithm is ``policy`` may run ``alg`` for ``usage``.
 
@@ -134,6 +144,11 @@ def permits(policy: int, alg: int, usage: int, key_type: int) -> bool:
         return False
     category = policy & _CATEGORY_MASK
     if category == _SIGN_CATEGORY:
+        if usage & _VERIFY_USAGES and _is_hedged_pair(policy) and _is_hedged_pair(alg):
+            # ML-DSA / SLH-DSA: hedged and deterministic verify the same signatures.
+            as_policy = alg ^ ((alg ^ policy) & _DETERMINISTIC_BIT)
+            if as_policy != alg:
+                return permits(policy, as_policy, usage, key_type)
         if (policy & 0xFF) == 0xFF:
             # Hash wildcard: the same scheme with any specific hash.
             if (alg & ~0xFF) == (policy & ~0xFF) and _is_hash(0x02000000 | (alg & 0xFF)):

@@ -9,9 +9,11 @@ owner's namespace only, so one client can never reach another's keys.
 from __future__ import annotations
 
 import collections
-import secrets
+import os
 import threading
 import weakref
+from collections.abc import Callable
+from typing import Protocol
 
 from .. import constants as c
 from ..attributes import KeyAttributes
@@ -25,7 +27,7 @@ from ..errors import (
     NotPermittedError,
 )
 from ..keystore.base import KeyRecord, KeyStore
-from . import policy
+from . import locations, policy
 from .slots import KeySlot
 
 #: Volatile key ids are drawn at random from this range (inside the vendor range,
@@ -37,6 +39,36 @@ KEY_ID_BUILTIN_MIN = 0x7FFF0000
 
 #: How many recently destroyed volatile ids are kept out of reuse, per owner.
 _RECENT_IDS = 4096
+
+
+class BuiltinKeys(Protocol):
+    """A provider of built-in keys (ids at or above :data:`KEY_ID_BUILTIN_MIN`), e.g.
+    the hardware unique key of :mod:`psacrypto.huk`. ``builtin_slot`` returns the slot
+    that ``owner`` sees for ``key_id`` (``None``: no such key); ``close`` forgets them."""
+
+    def builtin_slot(self, owner: str, key_id: int) -> KeySlot | None: ...
+
+    def close(self) -> None: ...
+
+
+#: ``attach_key`` provider: ``(owner, attributes, label) -> (final attributes, material)``.
+AttachProvider = Callable[[str, KeyAttributes, bytes], tuple[KeyAttributes, bytes]]
+
+
+_POOL_IDS = 512
+_pool: list[int] = []
+_pool_lock = threading.Lock()
+
+
+def _random_30_bits() -> int:
+    """30 uniformly random bits from the OS CSPRNG, drawn from a pooled buffer."""
+    with _pool_lock:
+        if not _pool:
+            raw = os.urandom(4 * _POOL_IDS)
+            _pool.extend(
+                int.from_bytes(raw[i : i + 4], "big") & 0x3FFFFFFF for i in range(0, len(raw), 4)
+            )
+        return _pool.pop()
 
 
 class Quotas:
@@ -56,14 +88,17 @@ class Quotas:
 class _OwnerState:
     """Everything the core keeps for one owner."""
 
-    __slots__ = ("keys", "live", "recent", "volatile_count")
+    __slots__ = ("keys", "live", "recent", "recent_set", "volatile_count")
 
     def __init__(self) -> None:
         #: volatile keys, and persistent keys cached because they have KEY_USAGE_CACHE
         self.keys: dict[int, KeySlot] = {}
         #: every loaded persistent slot, so destroy can stop operations using it
         self.live: dict[int, weakref.WeakSet[KeySlot]] = {}
-        self.recent: collections.deque[int] = collections.deque(maxlen=_RECENT_IDS)
+        #: recently destroyed volatile ids, oldest first, and the same as a set so
+        #: the reuse check is O(1)
+        self.recent: collections.deque[int] = collections.deque()
+        self.recent_set: set[int] = set()
         self.volatile_count = 0
 
 
@@ -81,6 +116,12 @@ class Core:
         self._owners: dict[str, _OwnerState] = {}
         self._generation = keystore.generation()
         self.closed = False
+        #: built-in keys, consulted by ``_get_slot`` for ids >= KEY_ID_BUILTIN_MIN
+        self.builtin_keys: BuiltinKeys | None = None
+        #: implementation-provided keys for ``attach_key`` at location 0
+        self.attach_provider: AttachProvider | None = None
+        #: the cryptoprocessors by key location (0: local storage, software driver)
+        self.locations = locations.LocationRegistry()
 
     def owner_state(self, owner: str) -> _OwnerState:
         state = self._owners.get(owner)
@@ -126,6 +167,8 @@ class Core:
         count = 0
         with self.lock:
             for key_id, slot in list(state.keys.items()):
+                if slot.location and not slot.persistent:
+                    locations.discard(slot)
                 slot.wipe()
                 del state.keys[key_id]
                 if not slot.persistent:
@@ -134,6 +177,9 @@ class Core:
             for key_id in self.store.list_ids(owner):
                 for slot in state.live.pop(key_id, ()):
                     slot.wipe()
+                record = self.store.load(owner, key_id)
+                if record is not None and record.attributes.lifetime >> 8:
+                    locations.destroy_record(self, record.attributes, record.material)
                 if self.store.delete(owner, key_id):
                     count += 1
         return count
@@ -146,6 +192,9 @@ class Core:
                     for slot in state.keys.values():
                         slot.wipe()
                     state.keys.clear()
+                if self.builtin_keys is not None:
+                    self.builtin_keys.close()
+                self.locations.close()
                 self.store.close()
 
 
@@ -184,10 +233,16 @@ class Session:
             raise BadStateError("the cryptoprocessor is closed")
         if not c.KEY_ID_USER_MIN <= key <= c.KEY_ID_VENDOR_MAX:
             raise InvalidHandleError(f"no key with id {key}")
+        if key >= KEY_ID_BUILTIN_MIN:
+            builtin = self._core.builtin_keys
+            found = builtin.builtin_slot(self._owner, key) if builtin is not None else None
+            if found is None:
+                raise InvalidHandleError(f"no key with id {key}")
+            return found
         record = self._core.store.load(self._owner, key)
         if record is None:
             raise InvalidHandleError(f"no key with id {key}")
-        slot = KeySlot(record.attributes, record.material)
+        slot = self._core.locations.make_slot(record.attributes, record.material)
         with self._core.lock:
             self._state.live.setdefault(key, weakref.WeakSet()).add(slot)
             if slot.usage & c.KEY_USAGE_CACHE:
@@ -225,15 +280,19 @@ class Session:
             raise InvalidArgumentError("invalid permitted algorithm")
 
     def _locations(self) -> frozenset[int]:
-        return frozenset((c.KEY_LOCATION_LOCAL_STORAGE,))
+        return self._core.locations.available
 
     def _new_volatile_id(self) -> int:
-        keys, recent = self._keys, self._state.recent
+        """A random, unused volatile id, not one destroyed recently.
+
+        The range holds 2**30 - 2**16 ids; drawing 30 random bits from a pooled
+        ``os.urandom`` buffer (one syscall per 512 ids) and rejecting the top
+        sliver keeps the draw uniform and cheap.
+        """
+        keys, recent = self._keys, self._state.recent_set
         while True:
-            key_id = KEY_ID_VOLATILE_MIN + secrets.randbelow(
-                KEY_ID_VOLATILE_MAX - KEY_ID_VOLATILE_MIN + 1
-            )
-            if key_id not in keys and key_id not in recent:
+            key_id = KEY_ID_VOLATILE_MIN + _random_30_bits()
+            if key_id <= KEY_ID_VOLATILE_MAX and key_id not in keys and key_id not in recent:
                 return key_id
 
     def _check_quota(self, material_size: int, persistent: bool) -> None:
@@ -253,7 +312,16 @@ class Session:
             raise InsufficientStorageError("storage quota of this client reached")
 
     def _create_key(self, attributes: KeyAttributes, material: bytes, bits: int) -> int:
-        """Register a new key with validated material; returns its id."""
+        """Register a new key with validated material; returns its id. In an opaque
+        location (lifetime's location != 0) the material goes into that location's
+        driver, and the core keeps only the driver's reference."""
+        if attributes.lifetime >> 8:
+            return locations.import_key(self, attributes, material, bits)
+        return self._register_key(attributes, material, bits)
+
+    def _register_key(self, attributes: KeyAttributes, material: bytes, bits: int) -> int:
+        """Record a new key: ``material`` is the key (location 0) or the reference
+        returned by the location's driver."""
         self._validate_new_attributes(attributes)
         final = attributes.copy()
         final.bits = bits
@@ -265,21 +333,31 @@ class Session:
                 if final.id in self._keys:
                     raise AlreadyExistsError(f"key {final.id} already exists")
                 self._core.store.create(KeyRecord(self._owner, final.id, final, material))
-                slot = KeySlot(final, material)
+                slot = self._core.locations.make_slot(final, material)
                 self._state.live.setdefault(final.id, weakref.WeakSet()).add(slot)
                 if final.usage_flags & c.KEY_USAGE_CACHE:
                     self._keys[final.id] = slot
                 return final.id
             final.id = self._new_volatile_id()
-            self._keys[final.id] = KeySlot(final, material)
+            self._keys[final.id] = self._core.locations.make_slot(final, material)
             self._state.volatile_count += 1
             return final.id
+
+    def _remember_destroyed(self, key: int) -> None:
+        recent, recent_set = self._state.recent, self._state.recent_set
+        recent.append(key)
+        recent_set.add(key)
+        if len(recent) > _RECENT_IDS:
+            recent_set.discard(recent.popleft())
 
     def _remove_key(self, key: int) -> KeySlot:
         """Forget a key everywhere (table, live operations, store)."""
         slot = self._get_slot(key)
         if (slot.attributes.lifetime & 0xFF) == c.KEY_PERSISTENCE_READ_ONLY:
             raise NotPermittedError("read-only keys cannot be destroyed")
+        # In its cryptoprocessor first: a failure leaves a persistent key registered (the
+        # destroy can be retried); a volatile one is forgotten, then the failure raised.
+        failure = locations.destroy_before_removal(slot) if slot.location else None
         with self._core.lock:
             self._keys.pop(key, None)
             if slot.persistent:
@@ -288,6 +366,8 @@ class Session:
                 self._core.store.delete(self._owner, key)
             else:
                 self._state.volatile_count -= 1
-                self._state.recent.append(key)
+                self._remember_destroyed(key)
             slot.wipe()
+        if failure is not None:
+            raise failure
         return slot

@@ -19,6 +19,7 @@ class KeySlot:
     """
 
     __slots__ = (
+        "__weakref__",
         "alg",
         "attributes",
         "bits",
@@ -30,7 +31,6 @@ class KeySlot:
         "persistent",
         "type",
         "usage",
-        "__weakref__",
     )
 
     def __init__(self, attributes: KeyAttributes, material: bytes) -> None:
