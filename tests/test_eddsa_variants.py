@@ -6,12 +6,14 @@ from __future__ import annotations
 import hashlib
 import json
 import pathlib
+from typing import Any
 
 import pytest
 
 import psacrypto as p
 
-DATA = json.loads((pathlib.Path(__file__).parent / "data" / "asym" / "rfc8032_all.json").read_text())
+DATA_FILE = pathlib.Path(__file__).parent / "data" / "asym" / "rfc8032_all.json"
+DATA = json.loads(DATA_FILE.read_text())
 VECTORS = DATA["vectors"]
 ED_PAIR = p.KEY_TYPE_ECC_KEY_PAIR(p.ECC_FAMILY_TWISTED_EDWARDS)
 ED_PUBLIC = p.KEY_TYPE_ECC_PUBLIC_KEY(p.ECC_FAMILY_TWISTED_EDWARDS)
@@ -23,8 +25,7 @@ def _alg(v: dict[str, str]) -> int:
 
 
 @pytest.mark.parametrize("v", VECTORS, ids=lambda v: f"{v['alg']}-{v['curve']}-{v['message'][:8]}")
-def test_rfc8032_sign_and_verify(v: dict[str, str]) -> None:
-    ctx = p.open_local("memory")
+def test_rfc8032_sign_and_verify(ctx: Any, v: dict[str, str]) -> None:
     bits = 255 if v["curve"] == "ed25519" else 448
     alg = _alg(v)
     pair = ctx.import_key(
@@ -33,7 +34,9 @@ def test_rfc8032_sign_and_verify(v: dict[str, str]) -> None:
     )
     assert ctx.export_public_key(pair).hex() == v["public"]
     public = ctx.import_key(
-        p.KeyAttributes(type=ED_PUBLIC, bits=bits, usage_flags=p.KEY_USAGE_VERIFY_HASH, algorithm=alg),
+        p.KeyAttributes(
+            type=ED_PUBLIC, bits=bits, usage_flags=p.KEY_USAGE_VERIFY_HASH, algorithm=alg
+        ),
         bytes.fromhex(v["public"]),
     )
     message, context = bytes.fromhex(v["message"]), bytes.fromhex(v["context"])
@@ -72,11 +75,9 @@ def test_rfc8032_sign_and_verify(v: dict[str, str]) -> None:
             ctx.verify_message_with_context(public, alg, message, context, bytes(bad))
         else:
             ctx.verify_message(public, alg, message, bytes(bad))
-    ctx.close()
 
 
-def test_context_rules() -> None:
-    ctx = p.open_local("memory")
+def test_context_rules(ctx: Any) -> None:
     pure = ctx.generate_key(
         p.KeyAttributes(type=ED_PAIR, bits=255, usage_flags=SIGN, algorithm=p.ALG_PURE_EDDSA)
     )
@@ -92,4 +93,3 @@ def test_context_rules() -> None:
         ctx.sign_message_with_context(ph, p.ALG_ED448PH, b"m", bytes(256))
     with pytest.raises(p.InvalidArgumentError):  # Ed25519ph needs an Edwards25519 key
         ctx.check_key_usage(ph, p.ALG_ED25519PH, p.KEY_USAGE_SIGN_HASH)
-    ctx.close()

@@ -40,8 +40,6 @@ def main() -> int:
         "do not edit by hand. Implementation-defined values are chosen in that script.",
         '"""',
         "",
-        "# ruff: noqa: E501",
-        "",
     ]
     seen = set()
     for ident in sorted(data["identifiers"], key=lambda i: i["name"]):
