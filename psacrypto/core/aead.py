@@ -155,32 +155,12 @@ def _build(slot: KeySlot, alg: int) -> symmetric.AeadKey:
 
 
 def _engine(session: Session, key: int, alg: int, usage: int) -> tuple[KeySlot, symmetric.AeadKey]:
-    """The key's slot and its AEAD engine for ``alg``, after the policy (for ``usage``)
-    and compatibility checks; built once per slot and algorithm."""
+    """The key's slot and its aead engine for ``alg``, after the policy (for
+    ``usage``) and compatibility checks; built once per slot and algorithm."""
     tag = ENCRYPT_ENGINE_TAG if usage == c.KEY_USAGE_ENCRYPT else DECRYPT_ENGINE_TAG
-    slot = session._keys.get(key)
-    if slot is not None and not slot.persistent:
-        found = slot.cache.get(alg | tag)
-        if found is not None:
-            return slot, found
-    # A miss, or a persistent key (resolved and checked by the core on every use).
-    slot = session._use_key(key, usage, alg)
-    engine: symmetric.AeadKey | None = slot.cache.get(alg | tag)
-    if engine is not None:
-        return slot, engine
-    engine = slot.cache.get(("aead", alg))
-    if engine is None:
-        aead_parameters(slot.type, slot.bits, alg)  # the spec's compatibility rules
-        if slot.location != c.KEY_LOCATION_LOCAL_STORAGE:
-            # A key held by an opaque driver: the driver builds the engine (or refuses).
-            from . import locations
-
-            engine = locations.bind(slot, "aead", 0, alg)
-        else:
-            engine = _build(slot, alg)
-        slot.cache[("aead", alg)] = engine
-    slot.cache[alg | tag] = engine
-    return slot, engine
+    return session._engine(  # type: ignore[no-any-return]
+        key, usage, alg, tag, "aead", aead_parameters, _build
+    )
 
 
 class AeadOperation(Operation):

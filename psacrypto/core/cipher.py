@@ -124,35 +124,19 @@ def cipher_check(key_type: int, bits: int, alg: int) -> None:
 compat.register(c.KEY_USAGE_ENCRYPT | c.KEY_USAGE_DECRYPT, is_cipher, cipher_check)
 
 
+def _build_cipher(slot: KeySlot, alg: int) -> symmetric.CipherKey:
+    return symmetric.cipher_key(slot.type, slot.material, alg)
+
+
 def _engine(
     session: Session, key: int, alg: int, usage: int
 ) -> tuple[KeySlot, symmetric.CipherKey]:
-    """The key's slot and its engine for ``alg``, after the policy (for ``usage``) and
-    compatibility checks; built once per slot and algorithm."""
+    """The key's slot and its cipher engine for ``alg``, after the policy (for
+    ``usage``) and compatibility checks; built once per slot and algorithm."""
     tag = ENCRYPT_ENGINE_TAG if usage == c.KEY_USAGE_ENCRYPT else DECRYPT_ENGINE_TAG
-    slot = session._keys.get(key)
-    if slot is not None and not slot.persistent:
-        found = slot.cache.get(alg | tag)
-        if found is not None:
-            return slot, found
-    # A miss, or a persistent key (resolved and checked by the core on every use).
-    slot = session._use_key(key, usage, alg)
-    engine: symmetric.CipherKey | None = slot.cache.get(alg | tag)
-    if engine is not None:
-        return slot, engine
-    cipher_check(slot.type, slot.bits, alg)
-    engine = slot.cache.get(("cipher", alg))
-    if engine is None:
-        if slot.location != c.KEY_LOCATION_LOCAL_STORAGE:
-            # A key held by an opaque driver: the driver builds the engine (or refuses).
-            from . import locations
-
-            engine = locations.bind(slot, "cipher", 0, alg)
-        else:
-            engine = symmetric.cipher_key(slot.type, slot.material, alg)
-        slot.cache[("cipher", alg)] = engine
-    slot.cache[alg | tag] = engine
-    return slot, engine
+    return session._engine(  # type: ignore[no-any-return]
+        key, usage, alg, tag, "cipher", cipher_check, _build_cipher
+    )
 
 
 class CipherOperation(Operation):

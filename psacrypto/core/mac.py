@@ -177,32 +177,12 @@ def _build(slot: KeySlot, alg: int) -> symmetric.MacKey:
 
 
 def _engine(session: Session, key: int, alg: int, usage: int) -> tuple[KeySlot, symmetric.MacKey]:
-    """The key's slot and its MAC engine for ``alg``, after the policy (for ``usage``)
-    and compatibility checks; built once per slot and algorithm."""
+    """The key's slot and its mac engine for ``alg``, after the policy (for
+    ``usage``) and compatibility checks; built once per slot and algorithm."""
     tag = SIGN_ENGINE_TAG if usage == c.KEY_USAGE_SIGN_MESSAGE else VERIFY_ENGINE_TAG
-    slot = session._keys.get(key)
-    if slot is not None and not slot.persistent:
-        found = slot.cache.get(alg | tag)
-        if found is not None:
-            return slot, found
-    # A miss, or a persistent key (resolved and checked by the core on every use).
-    slot = session._use_key(key, usage, alg)
-    engine: symmetric.MacKey | None = slot.cache.get(alg | tag)
-    if engine is not None:
-        return slot, engine
-    engine = slot.cache.get(("mac", alg))
-    if engine is None:
-        mac_parameters(slot.type, slot.bits, alg)  # the spec's compatibility rules
-        if slot.location != c.KEY_LOCATION_LOCAL_STORAGE:
-            # A key held by an opaque driver: the driver builds the engine (or refuses).
-            from . import locations
-
-            engine = locations.bind(slot, "mac", 0, alg)
-        else:
-            engine = _build(slot, alg)
-        slot.cache[("mac", alg)] = engine
-    slot.cache[alg | tag] = engine
-    return slot, engine
+    return session._engine(  # type: ignore[no-any-return]
+        key, usage, alg, tag, "mac", mac_parameters, _build
+    )
 
 
 def _prepare(session: Session, key: int, alg: int, usage: int) -> symmetric.Update:

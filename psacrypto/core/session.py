@@ -13,7 +13,7 @@ import os
 import threading
 import weakref
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 from .. import constants as c
 from ..attributes import KeyAttributes
@@ -257,6 +257,47 @@ class Session:
         if slot.alg != alg and not policy.permits(slot.alg, alg, usage, slot.type):
             raise NotPermittedError("the key's policy does not permit this algorithm")
         return slot
+
+    def _engine(
+        self,
+        key: int,
+        usage: int,
+        alg: int,
+        tag: int,
+        family: str,
+        check: Callable[[int, int, int], object],
+        build: Callable[[KeySlot, int], Any],
+    ) -> tuple[KeySlot, Any]:
+        """The key's slot and its engine for ``alg`` in role ``usage``: the object
+        a symmetric family computes with, built once per key and algorithm.
+
+        The first use checks the policy (``_use_key``) and the key/algorithm fit
+        (``check``), then builds the engine (``build``, or the key's opaque driver
+        for a key at another location) and caches it on the slot under
+        ``alg | tag``, so later calls on a volatile key cost two dict lookups.
+        Persistent keys are resolved (and their policy checked) on every call.
+        """
+        slot = self._keys.get(key)
+        if slot is not None and not slot.persistent:
+            found = slot.cache.get(alg | tag)
+            if found is not None:
+                return slot, found
+        slot = self._use_key(key, usage, alg)
+        engine = slot.cache.get(alg | tag)
+        if engine is not None:
+            return slot, engine
+        engine = slot.cache.get((family, alg))
+        if engine is None:
+            check(slot.type, slot.bits, alg)
+            if slot.location != c.KEY_LOCATION_LOCAL_STORAGE:
+                from . import locations
+
+                engine = locations.bind(slot, family, 0, alg)
+            else:
+                engine = build(slot, alg)
+            slot.cache[(family, alg)] = engine
+        slot.cache[alg | tag] = engine
+        return slot, engine
 
     # Key creation -----------------------------------------------------------------------
 
