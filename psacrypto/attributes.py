@@ -126,3 +126,51 @@ class CustomKeyParameters:
 def CUSTOM_KEY_PARAMETERS_INIT() -> CustomKeyParameters:
     """``PSA_CUSTOM_KEY_PARAMETERS_INIT``: the default production parameters."""
     return CustomKeyParameters()
+
+
+@dataclass(slots=True)
+class PakeCipherSuite:
+    """``psa_pake_cipher_suite_t``: the PAKE algorithm (with its hash), the primitive
+    (group) and the key-confirmation choice. A fresh object is the spec's initial
+    value: ``ALG_NONE``, primitive ``0``, ``PAKE_CONFIRMED_KEY``."""
+
+    algorithm: int = c.ALG_NONE
+    primitive: int = 0
+    key_confirmation: int = c.PAKE_CONFIRMED_KEY
+
+    def copy(self) -> PakeCipherSuite:
+        return PakeCipherSuite(self.algorithm, self.primitive, self.key_confirmation)
+
+
+def pake_cipher_suite_init() -> PakeCipherSuite:
+    """``psa_pake_cipher_suite_init``: a fresh cipher-suite object."""
+    return PakeCipherSuite()
+
+
+def PAKE_CIPHER_SUITE_INIT() -> PakeCipherSuite:
+    """``PSA_PAKE_CIPHER_SUITE_INIT``: the initializer, as a fresh object."""
+    return PakeCipherSuite()
+
+
+def pake_cs_get_algorithm(cipher_suite: PakeCipherSuite) -> int:
+    return cipher_suite.algorithm
+
+
+def pake_cs_set_algorithm(cipher_suite: PakeCipherSuite, alg: int) -> None:
+    cipher_suite.algorithm = alg
+
+
+def pake_cs_get_primitive(cipher_suite: PakeCipherSuite) -> int:
+    return cipher_suite.primitive
+
+
+def pake_cs_set_primitive(cipher_suite: PakeCipherSuite, primitive: int) -> None:
+    cipher_suite.primitive = primitive
+
+
+def pake_cs_get_key_confirmation(cipher_suite: PakeCipherSuite) -> int:
+    return cipher_suite.key_confirmation
+
+
+def pake_cs_set_key_confirmation(cipher_suite: PakeCipherSuite, key_confirmation: int) -> None:
+    cipher_suite.key_confirmation = key_confirmation

@@ -558,15 +558,7 @@ TYPE_NAMES: dict[str, str | None] = {
 
 #: Python names of spec identifiers whose family is not built yet. Remove names as
 #: families land; ``test_not_yet_built_is_current`` fails while a listed name exists.
-NOT_YET_BUILT: frozenset[str] = frozenset({
-    # PAKE (J-PAKE, SPAKE2+, WPA3-SAE): the family is not built yet.
-    "PAKE_CIPHER_SUITE_INIT", "PAKE_OPERATION_INIT", "pake_cipher_suite_init",
-    "pake_operation_init", "PakeCipherSuite", "PakeOperation",
-    "pake_abort", "pake_cs_get_algorithm", "pake_cs_get_key_confirmation",
-    "pake_cs_get_primitive", "pake_cs_set_algorithm", "pake_cs_set_key_confirmation",
-    "pake_cs_set_primitive", "pake_get_shared_key", "pake_input", "pake_output",
-    "pake_set_context", "pake_set_peer", "pake_set_role", "pake_set_user", "pake_setup",
-})
+NOT_YET_BUILT: frozenset[str] = frozenset()
 
 
 def python_name(record: dict[str, Any]) -> str | None:

@@ -50,6 +50,7 @@ def key_type_name(key_type: int) -> str:
         ("ECC_FAMILY_", m.KEY_TYPE_ECC_KEY_PAIR, m.KEY_TYPE_ECC_PUBLIC_KEY),
         ("DH_FAMILY_", m.KEY_TYPE_DH_KEY_PAIR, m.KEY_TYPE_DH_PUBLIC_KEY),
         ("SLH_DSA_FAMILY_", m.KEY_TYPE_SLH_DSA_KEY_PAIR, m.KEY_TYPE_SLH_DSA_PUBLIC_KEY),
+        ("ECC_FAMILY_", m.KEY_TYPE_SPAKE2P_KEY_PAIR, m.KEY_TYPE_SPAKE2P_PUBLIC_KEY),
     ):
         for name, value in sorted(vars(c).items()):
             if name.startswith(fam_prefix):

@@ -108,6 +108,10 @@ def candidate_key_types() -> Iterator[tuple[int, int]]:
         for bits in sizes:
             yield m.KEY_TYPE_DH_KEY_PAIR(family), bits
             yield m.KEY_TYPE_DH_PUBLIC_KEY(family), bits
+    for family, sizes in ECC_SIZES.items():
+        for bits in sizes:
+            yield m.KEY_TYPE_SPAKE2P_KEY_PAIR(family), bits
+            yield m.KEY_TYPE_SPAKE2P_PUBLIC_KEY(family), bits
     for pair, public, sizes in (
         (c.KEY_TYPE_ML_DSA_KEY_PAIR, c.KEY_TYPE_ML_DSA_PUBLIC_KEY, (128, 192, 256)),
         (c.KEY_TYPE_ML_KEM_KEY_PAIR, c.KEY_TYPE_ML_KEM_PUBLIC_KEY, (512, 768, 1024)),

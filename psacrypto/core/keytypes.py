@@ -114,6 +114,10 @@ def _driver_for(key_type: int) -> Any:
 
     if pqc.is_pqc_key_type(key_type):
         return pqc
+    if (key_type & 0xCF80) == 0x4400:  # SPAKE2+ keys: the PAKE driver
+        from ..drivers.software.pake import keys as spake2p_keys
+
+        return spake2p_keys
     return _driver()
 
 

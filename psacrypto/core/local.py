@@ -16,6 +16,7 @@ from .key_derivation import KeyDerivationFunctions
 from .key_wrapping import KeyWrappingFunctions
 from .keys import KeyManagement
 from .mac import MacFunctions
+from .pake import PakeFunctions
 from .random import RandomFunctions
 from .sign import SignFunctions
 from .sign_operation import SignOperationFunctions
@@ -36,6 +37,7 @@ class LocalSession(
     KeyEncapsulation,
     KeyWrappingFunctions,
     XofFunctions,
+    PakeFunctions,
     RandomFunctions,
 ):
     """The PSA API for one owner of a :class:`~psacrypto.core.session.Core`."""
