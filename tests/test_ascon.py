@@ -83,12 +83,11 @@ def test_xof_and_hash_are_distinct_prefix_properties() -> None:
         sponge.update(b"late")
 
 
-def test_aead128_through_the_api() -> None:
+def test_aead128_through_the_api(ctx: Any) -> None:
     """Ascon-AEAD128 as psacrypto serves it (core/aead.py on this primitive):
     Wycheproof single-part, and a multi-part operation."""
     import psacrypto as p
 
-    ctx = p.open_local("memory")
     usage = p.KEY_USAGE_ENCRYPT | p.KEY_USAGE_DECRYPT
     alg = p.ALG_ASCON_AEAD128
     attrs = p.KeyAttributes(type=p.KEY_TYPE_ASCON, usage_flags=usage, algorithm=alg)
@@ -112,4 +111,3 @@ def test_aead128_through_the_api() -> None:
     out = op.update(b"hello ") + op.update(b"world")
     ciphertext, tag = op.finish()
     assert out + ciphertext + tag == ctx.aead_encrypt(key, alg, nonce, b"ad", b"hello world")
-    ctx.close()

@@ -385,13 +385,13 @@ def test_verify_mismatch_enters_error_state(ctx: LocalContext) -> None:
     op.verify(hashlib.sha256(b"abc").digest())
 
 
-def _inactive_calls(op: Any) -> list[Callable[[], object]]:
+def _inactive_calls(ctx: Any, op: Any) -> list[Callable[[], object]]:
     return [
         lambda: op.update(b"x"),
         op.finish,
         lambda: op.verify(bytes(32)),
         op.suspend,
-        lambda: op.clone(op.__class__(op._session)),
+        lambda: op.clone(ctx.HashOperation()),
     ]
 
 
@@ -399,7 +399,7 @@ def test_calls_on_inactive_operation(ctx: LocalContext) -> None:
     for i in range(5):
         op = ctx.HashOperation()
         with pytest.raises(BadStateError):
-            _inactive_calls(op)[i]()
+            _inactive_calls(ctx, op)[i]()
         op.abort()
         op.setup(c.ALG_SHA_1)  # usable after abort
 
@@ -410,7 +410,7 @@ def test_calls_after_finish_are_bad_state(ctx: LocalContext) -> None:
         op.setup(c.ALG_SHA_256)
         op.finish()
         with pytest.raises(BadStateError):
-            _inactive_calls(op)[i]()
+            _inactive_calls(ctx, op)[i]()
         op.abort()
 
 
@@ -470,9 +470,10 @@ def test_abort_always_works(ctx: LocalContext) -> None:
     assert not op.active
 
 
-def test_module_level_functions() -> None:
-    context = psacrypto.open_local("memory")
-    psacrypto.set_default_context(context)
+def test_module_level_functions(ctx: Any) -> None:
+    """The module-level functions on the default context (local, or a service's
+    client as with ``PSACRYPTO_URL``)."""
+    psacrypto.set_default_context(ctx)
     try:
         op = psacrypto.HashOperation()
         psacrypto.hash_setup(op, c.ALG_SHA_256)
@@ -597,6 +598,7 @@ def test_suspend_not_supported(ctx: LocalContext, alg: int) -> None:
         ctx.HashOperation().resume(state)
 
 
+@pytest.mark.local_only  # monkeypatches the hash driver of this process
 def test_fallback_without_libcrypto(ctx: LocalContext, monkeypatch: pytest.MonkeyPatch) -> None:
     """Without libcrypto: operations still hash (hashlib) but suspend/resume are
     not supported."""
@@ -846,6 +848,7 @@ def test_resume_from_independent_state(ctx: LocalContext) -> None:
     assert op.finish() == hashlib.sha256(msg + b" and the rest").digest()
 
 
+@pytest.mark.local_only  # monkeypatches the hash driver of this process
 @needs_libcrypto
 def test_one_shot_on_libcrypto_context(ctx: LocalContext, monkeypatch: pytest.MonkeyPatch) -> None:
     """Where hashlib lacks an algorithm (RIPEMD-160 without OpenSSL's legacy

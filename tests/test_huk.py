@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import CONTEXTS, is_remote, key_inventory
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
@@ -46,13 +47,72 @@ def huk_path(tmp_path: Path) -> Path:
     return tmp_path / "device" / "huk.bin"
 
 
-@pytest.fixture
-def hctx(huk_path: Path) -> Iterator[LocalContext]:
-    ctx = psacrypto.open_local("none", huk=huk_path)
+#: hctx -> a factory of contexts of other owners of the same device (see other_owner)
+_OTHER_OWNERS: dict[int, Callable[[str], Any]] = {}
+_TOKENS = {name: f"{name}-huk-token" for name in ("hctx", "alice", "bob", "admin")}
+
+
+@pytest.fixture(params=CONTEXTS)
+def hctx(request: pytest.FixtureRequest, huk_path: Path) -> Iterator[Any]:
+    """A HUK-only cryptoprocessor (no key storage) on a fresh HUK file at huk_path:
+    in-process (``local``), or a HUK-only service on that file and a client of it
+    (``remote``; the client ``token:hctx``, with ``alice``, ``bob`` and the
+    administrator ``admin`` as other clients)."""
+    if request.param == "local":
+        ctx = psacrypto.open_local("none", huk=huk_path)
+        _OTHER_OWNERS[id(ctx)] = lambda name: ctx.core.session("unix:" + name)
+        try:
+            yield ctx
+        finally:
+            del _OTHER_OWNERS[id(ctx)]
+            ctx.close()
+        return
+    from psacrypto.keystore import NoKeyStore
+    from psacrypto.remote.config import ServerConfig, hash_token
+    from psacrypto.remote.testing import InProcessServer
+
+    config = ServerConfig(
+        listen=["unix://" + str(huk_path.parent.parent / "huk-psa.sock")],
+        keystore="none",
+        tokens={name: hash_token(token) for name, token in _TOKENS.items()},
+        admins=["token:admin"],
+        auth_unix=False,
+        log_level="WARNING",
+    )
+    core = Core(NoKeyStore())
+    others: list[Any] = []
     try:
-        yield ctx
+        hukmod.install(core, huk_path)
+        with InProcessServer(config, core=core) as server:
+            ctx = server.connect(token=_TOKENS["hctx"])
+
+            def other(name: str) -> Any:
+                others.append(server.connect(token=_TOKENS[name]))
+                return others[-1]
+
+            _OTHER_OWNERS[id(ctx)] = other
+            try:
+                yield ctx
+            finally:
+                del _OTHER_OWNERS[id(ctx)]
+                for context in [ctx, *others]:
+                    context.close()
     finally:
-        ctx.close()
+        core.close()
+
+
+def other_owner(hctx: Any, name: str) -> Any:
+    """A context of another owner (client) ``name`` on the same HUK device."""
+    return _OTHER_OWNERS[id(hctx)](name)
+
+
+def delete_owner_keys(hctx: Any) -> None:
+    """The administrator's "delete every key of this client" (Core.delete_owner_keys;
+    through a service: the admin_delete_keys call)."""
+    if is_remote(hctx):
+        other_owner(hctx, "admin").admin_delete_keys(hctx.owner)
+    else:
+        hctx.core.delete_owner_keys(hctx.owner)
 
 
 def raw_huk(path: Path) -> bytes:
@@ -235,6 +295,7 @@ def test_no_builtin_key_without_huk(ctx: LocalContext) -> None:
         ctx.get_key_attributes(KEY_ID_HUK)
 
 
+@pytest.mark.local_only  # sessions of arbitrary owners on the core (wire: test_wire_*)
 def test_derivation_is_owner_bound_hkdf(hctx: LocalContext, huk_path: Path) -> None:
     """The built-in key's material for owner O is HKDF-SHA-256(HUK, "psacrypto huk owner"
     || O), never the HUK itself."""
@@ -292,7 +353,7 @@ def test_persistent_keys_are_not_supported(hctx: LocalContext) -> None:
         hctx.copy_key(key, persistent)
     with pytest.raises(InvalidHandleError):
         hctx.get_key_attributes(1)
-    assert hctx.core.list_key_attributes(hctx.owner) == [hctx.get_key_attributes(key)]
+    assert key_inventory(hctx) == [hctx.get_key_attributes(key)]
 
 
 # --------------------------------------------------------------------------------------
@@ -424,7 +485,7 @@ def test_huk_never_leaves(hctx: LocalContext) -> None:
     hctx.purge_key(k)
     assert len(derive_bytes(hctx, b"still works")) == 32
     # the administrator's "delete every key of the owner" does not reach it either
-    hctx.core.delete_owner_keys(hctx.owner)
+    delete_owner_keys(hctx)
     assert len(derive_bytes(hctx, b"still works")) == 32
 
     # check_key_usage agrees
@@ -459,7 +520,7 @@ def test_attach_scheme(hctx: LocalContext, huk_path: Path) -> None:
     key = hctx.attach_key(attach_attrs(), b"huk:disk")
     material = hctx.export_key(key)
     huk = raw_huk(huk_path)
-    root = hkdf(huk, b"psacrypto huk attach")
+    root = hkdf(huk, b"psacrypto huk attach" + hctx.owner.encode())
     expected = hkdf(root, b"psacrypto attach v1" + bytes.fromhex("240000000100") + b"disk")
     assert material == expected
     got = hctx.get_key_attributes(key)
@@ -476,7 +537,7 @@ def test_attach_scheme(hctx: LocalContext, huk_path: Path) -> None:
     assert hctx.export_key(hctx.attach_key(attach_attrs(c.KEY_TYPE_ARIA), b"huk:disk")) != material
     assert hctx.export_key(hctx.attach_key(attach_attrs(bits=128), b"huk:disk")) != material[:16]
     # Another owner gets another key.
-    bob: Any = hctx.core.session("unix:bob")
+    bob = other_owner(hctx, "bob")
     assert bob.export_key(bob.attach_key(attach_attrs(), b"huk:disk")) != material
 
 

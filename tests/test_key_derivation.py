@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from conftest import key_inventory
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -777,11 +778,11 @@ def test_output_key_insufficient_data(ctx: LocalContext) -> None:
     secret = new_key(ctx, p.KEY_TYPE_DERIVE, b"s" * 32)
     op = keyed_hkdf(ctx, secret)
     op.set_capacity(15)
-    before = len(ctx.core.list_key_attributes(ctx.owner))
+    before = len(key_inventory(ctx))
     with pytest.raises(InsufficientDataError):
         op.output_key(p.KeyAttributes(type=p.KEY_TYPE_AES, bits=128))
     assert op.get_capacity() == 0
-    assert len(ctx.core.list_key_attributes(ctx.owner)) == before  # no key was made
+    assert len(key_inventory(ctx)) == before  # no key was made
     op.abort()
 
 

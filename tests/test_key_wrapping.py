@@ -10,11 +10,13 @@ Camellia vectors and by agreeing with pyca on AES, and SM4 is checked by round t
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import wycheproof
+from conftest import key_inventory
 from cryptography.hazmat.primitives.ciphers import algorithms
 
 import psacrypto
@@ -337,8 +339,8 @@ def test_key_pairs(ctx: LocalContext) -> None:
     assert ctx.export_key(new) == ctx.export_key(rsa)
 
 
-def test_persistent_unwrap(store_path: Path) -> None:
-    with psacrypto.open_local(store_path) as ctx:
+def test_persistent_unwrap(store_opener: Callable[[], Any]) -> None:
+    with store_opener() as ctx:
         kek = wrapping_key(ctx, c.ALG_KW)
         blob = ctx.wrap_key(kek, c.ALG_KW, raw_key(ctx, bytes(range(16))))
         target = attrs(c.KEY_TYPE_AES)
@@ -347,7 +349,7 @@ def test_persistent_unwrap(store_path: Path) -> None:
         assert ctx.unwrap_key(target, kek, c.ALG_KW, blob) == 77
         with pytest.raises(AlreadyExistsError):
             ctx.unwrap_key(target, kek, c.ALG_KW, blob)
-    with psacrypto.open_local(store_path) as ctx:
+    with store_opener() as ctx:
         assert ctx.export_key(77) == bytes(range(16))
 
 
@@ -433,10 +435,10 @@ def test_unwrap_key_errors(ctx: LocalContext) -> None:
     good = attrs(c.KEY_TYPE_AES)
 
     def fails(exc: type[Exception], a: KeyAttributes, key: int, alg: int, data: bytes) -> None:
-        before = len(ctx.core.list_key_attributes(ctx.owner))
+        before = len(key_inventory(ctx))
         with pytest.raises(exc):
             ctx.unwrap_key(a, key, alg, data)
-        assert len(ctx.core.list_key_attributes(ctx.owner)) == before  # nothing created
+        assert len(key_inventory(ctx)) == before  # nothing created
 
     # INVALID_SIGNATURE: tampered data, other wrapping key
     for i in range(len(blob)):
@@ -514,8 +516,7 @@ def test_unwrap_key_already_exists_and_no_storage(tmp_path: Path) -> None:
             ctx.unwrap_key(target, kek, c.ALG_KW, blob)
 
 
-def test_bad_state_after_close() -> None:
-    ctx = psacrypto.open_local("memory")
+def test_bad_state_after_close(ctx: Any) -> None:
     kek = wrapping_key(ctx, c.ALG_KW)
     blob = _blob(ctx, kek)
     key = raw_key(ctx, bytes(16))

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import is_remote
 
 import psacrypto
 from psacrypto import constants as c
@@ -56,8 +57,18 @@ def lifetime(persistence: int, location: int = 0) -> int:
     return (location << 8) | persistence
 
 
-def _store_unchanged(ctx: LocalContext) -> Callable[[], None]:
-    """Snapshot of the key table and store; calling the result asserts no change."""
+def _store_unchanged(ctx: Any) -> Callable[[], None]:
+    """Snapshot of the key table and store; calling the result asserts no change.
+
+    Locally: the key table and the store themselves. Through a service: the
+    client's key inventory (``list_keys``: its volatile and persistent keys)."""
+    if is_remote(ctx):
+        before = ctx.list_keys()
+
+        def check_remote() -> None:
+            assert ctx.list_keys() == before
+
+        return check_remote
     before_volatile = dict(ctx._keys)
     before_store = sorted(ctx.core.store.list_ids(ctx.owner))
 
@@ -479,7 +490,7 @@ def test_copy_basics(ctx: LocalContext) -> None:
         ctx.export_key(target)
 
 
-def test_copy_to_persistent_and_errors(store_ctx: LocalContext, store_path: Path) -> None:
+def test_copy_to_persistent_and_errors(store_ctx: Any, store_opener: Callable[[], Any]) -> None:
     source = store_ctx.import_key(attrs(usage=c.KEY_USAGE_COPY | c.KEY_USAGE_EXPORT), b"s" * 32)
     copy = store_ctx.copy_key(source, persistent(20, usage=c.KEY_USAGE_EXPORT))
     assert copy == 20
@@ -495,7 +506,7 @@ def test_copy_to_persistent_and_errors(store_ctx: LocalContext, store_path: Path
     with pytest.raises(InvalidArgumentError):
         store_ctx.copy_key(source, attrs(lifetime=lifetime(c.KEY_PERSISTENCE_READ_ONLY)))
     store_ctx.close()
-    with psacrypto.open_local(store_path) as again:
+    with store_opener() as again:
         assert again.export_key(20) == b"s" * 32
         with pytest.raises(InvalidHandleError):
             again.get_key_attributes(source)  # the volatile source is gone
@@ -518,8 +529,8 @@ def test_copy_policy_incompatible(ctx: LocalContext) -> None:
 # destroy_key / purge_key / persistence
 
 
-def test_persistent_keys_survive_reopen(store_path: Path) -> None:
-    with psacrypto.open_local(store_path) as first:
+def test_persistent_keys_survive_reopen(store_opener: Callable[[], Any]) -> None:
+    with store_opener() as first:
         for i, key_type in enumerate((c.KEY_TYPE_AES, c.KEY_TYPE_HMAC, c.KEY_TYPE_DERIVE)):
             first.import_key(
                 persistent(100 + i, key_type=key_type, usage=c.KEY_USAGE_EXPORT, alg=c.ALG_CTR),
@@ -528,7 +539,7 @@ def test_persistent_keys_survive_reopen(store_path: Path) -> None:
         first.generate_key(persistent(200, bits=256, usage=c.KEY_USAGE_EXPORT))
         generated = first.export_key(200)
         volatile = first.import_key(attrs(), bytes(16))
-    with psacrypto.open_local(store_path) as second:
+    with store_opener() as second:
         for i, key_type in enumerate((c.KEY_TYPE_AES, c.KEY_TYPE_HMAC, c.KEY_TYPE_DERIVE)):
             got = second.get_key_attributes(100 + i)
             assert (got.type, got.bits, got.id, got.algorithm) == (
@@ -543,7 +554,7 @@ def test_persistent_keys_survive_reopen(store_path: Path) -> None:
         with pytest.raises(InvalidHandleError):
             second.get_key_attributes(volatile)
         second.destroy_key(101)
-    with psacrypto.open_local(store_path) as third:
+    with store_opener() as third:
         with pytest.raises(InvalidHandleError):
             third.get_key_attributes(101)
         assert third.export_key(100) == bytes(16)
@@ -561,6 +572,7 @@ def test_destroy_is_atomic_with_state(store_ctx: LocalContext) -> None:
     assert store_ctx.export_key(5) == b"n" * 16
 
 
+@pytest.mark.local_only  # puts a read-only slot straight into the key table
 def test_read_only_key_cannot_be_destroyed(ctx: LocalContext) -> None:
     """A read-only key (as provided by the implementation, e.g. a built-in key)."""
     from psacrypto.core.slots import KeySlot
@@ -574,6 +586,7 @@ def test_read_only_key_cannot_be_destroyed(ctx: LocalContext) -> None:
     assert ctx.get_key_attributes(a.id).lifetime == a.lifetime
 
 
+@pytest.mark.local_only  # counts the store's loads and looks into the key table
 def test_cache_semantics(store_ctx: LocalContext) -> None:
     """Without KEY_USAGE_CACHE a persistent key is not kept in memory: every use
     loads it from storage. With it, the key is cached until purge_key."""
@@ -610,8 +623,8 @@ def test_cache_semantics(store_ctx: LocalContext) -> None:
         store_ctx.purge_key(42)
 
 
-def test_destroy_by_another_context_on_same_store(store_path: Path) -> None:
-    with psacrypto.open_local(store_path) as a, psacrypto.open_local(store_path) as b:
+def test_destroy_by_another_context_on_same_store(store_opener: Callable[[], Any]) -> None:
+    with store_opener() as a, store_opener() as b:
         a.import_key(persistent(50, usage=c.KEY_USAGE_EXPORT | c.KEY_USAGE_CACHE), b"x" * 16)
         a.import_key(persistent(51, usage=c.KEY_USAGE_EXPORT), b"y" * 16)
         assert a.export_key(50) == b"x" * 16  # cached in a
@@ -629,9 +642,9 @@ def test_destroy_by_another_context_on_same_store(store_path: Path) -> None:
         assert a.export_key(52) == b"z" * 16
 
 
-def test_destroy_by_another_context_then_recreate(store_path: Path) -> None:
+def test_destroy_by_another_context_then_recreate(store_opener: Callable[[], Any]) -> None:
     """A cached key replaced under the same id by another process is not served stale."""
-    with psacrypto.open_local(store_path) as a, psacrypto.open_local(store_path) as b:
+    with store_opener() as a, store_opener() as b:
         a.import_key(persistent(60, usage=c.KEY_USAGE_EXPORT | c.KEY_USAGE_CACHE), b"1" * 16)
         assert a.export_key(60) == b"1" * 16
         b.destroy_key(60)
@@ -683,6 +696,7 @@ def test_attach_key(ctx: LocalContext) -> None:
         ctx.attach_key(attrs(lifetime=lifetime(c.KEY_PERSISTENCE_VOLATILE, 9)), b"label")
 
 
+@pytest.mark.local_only  # installs an attach_key provider on the core
 def test_attach_key_with_provider(ctx: LocalContext) -> None:
     def provider(owner: str, attributes: KeyAttributes, label: bytes) -> Any:
         if label != b"huk":

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 import cryptography_vectors
 import pytest
 import wycheproof
+from conftest import vector_stride
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 import psacrypto as p
@@ -198,7 +199,10 @@ def test_hmac_wycheproof(ctx: LocalContext, file: str) -> None:
     hash_alg = _HMAC_WYCHEPROOF[file]
     full = p.HASH_LENGTH(hash_alg)
     checked = 0
-    for case in wycheproof.cases(file):
+    stride = vector_stride(ctx)  # remote: a representative subset (conftest)
+    for i, case in enumerate(wycheproof.cases(file)):
+        if i % stride:
+            continue
         tag_len = case.group["tagSize"] // 8
         base = p.ALG_HMAC(hash_alg)
         alg = base if tag_len == full else p.ALG_TRUNCATED_MAC(base, tag_len)
@@ -213,7 +217,7 @@ def test_hmac_wycheproof(ctx: LocalContext, file: str) -> None:
             with pytest.raises(InvalidSignatureError):
                 ctx.mac_verify(kid, alg, msg, tag)
         checked += 1
-    assert checked > 50
+    assert checked > 50 // stride
 
 
 def test_hmac_every_supported_hash(ctx: LocalContext) -> None:

@@ -427,6 +427,7 @@ CRYPTO_USAGES = [
 ]
 
 
+@pytest.mark.local_only  # Session._use_key is the core's internal lookup
 @pytest.mark.parametrize("usage", CRYPTO_USAGES)
 def test_use_key_enforces_every_usage_flag(ctx: LocalContext, usage: int) -> None:
     alg = c.ALG_CTR
@@ -452,6 +453,7 @@ def test_use_key_enforces_every_usage_flag(ctx: LocalContext, usage: int) -> Non
         ctx._use_key(0x7FFEFFFE, usage, alg)
 
 
+@pytest.mark.local_only  # Session._use_key is the core's internal lookup
 def test_sign_hash_implies_sign_message_in_use(ctx: LocalContext) -> None:
     key = _key(ctx, SIGN, HMAC(SHA_256), c.KEY_TYPE_HMAC)
     ctx._use_key(key, c.KEY_USAGE_SIGN_MESSAGE, HMAC(SHA_256))
@@ -462,6 +464,7 @@ def test_sign_hash_implies_sign_message_in_use(ctx: LocalContext) -> None:
         ctx._use_key(key, SIGN, HMAC(SHA_256))
 
 
+@pytest.mark.local_only  # Session._use_key is the core's internal lookup
 def test_use_key_with_wildcard_policies(ctx: LocalContext) -> None:
     mac_key = _key(
         ctx,
@@ -550,6 +553,7 @@ def test_check_key_usage_usage_argument(ctx: LocalContext) -> None:
             ctx.check_key_usage(key, c.ALG_CTR, unknown)
 
 
+@pytest.mark.local_only  # fake_checkers monkeypatches the compatibility registry
 def test_check_key_usage_crypto(
     ctx: LocalContext, fake_checkers: list[tuple[int, int, int]]
 ) -> None:
@@ -580,6 +584,7 @@ def test_check_key_usage_crypto(
         ctx.check_key_usage(0x7FFEFFFE, c.ALG_CTR, c.KEY_USAGE_ENCRYPT)
 
 
+@pytest.mark.local_only  # fake_checkers monkeypatches the compatibility registry
 def test_check_key_usage_implied_and_wildcard_policy(
     ctx: LocalContext, fake_checkers: list[tuple[int, int, int]]
 ) -> None:
@@ -592,6 +597,7 @@ def test_check_key_usage_implied_and_wildcard_policy(
         ctx.check_key_usage(key, HMAC(SHA_256), c.KEY_USAGE_VERIFY_MESSAGE)
 
 
+@pytest.mark.local_only  # fake_checkers monkeypatches the compatibility registry
 def test_check_key_usage_derive_public(
     ctx: LocalContext, fake_checkers: list[tuple[int, int, int]]
 ) -> None:

@@ -5,15 +5,12 @@ contexts, multi-part sign/verify, XOF)."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 import psacrypto as p
-from psacrypto.remote.config import ServerConfig
-from psacrypto.remote.testing import InProcessServer
 
 DERIVE = p.KeyAttributes(
     type=p.KEY_TYPE_DERIVE,
@@ -22,32 +19,12 @@ DERIVE = p.KeyAttributes(
 )
 
 
-@pytest.fixture(scope="module")
-def remote(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    path: Path = tmp_path_factory.mktemp("pqc")
-    cfg = ServerConfig(listen=[f"unix://{path}/s.sock"], keystore="memory")
-    with InProcessServer(cfg) as srv:
-        ctx = srv.connect()
-        yield ctx
-        ctx.close()
-
-
-@pytest.fixture(params=["local", "remote"])
-def any_ctx(request: pytest.FixtureRequest, remote: Any) -> Iterator[Any]:
-    if request.param == "remote":
-        yield remote
-    else:
-        ctx = p.open_local("memory")
-        yield ctx
-        ctx.close()
-
-
-def test_encapsulation(any_ctx: Any) -> None:
+def test_encapsulation(ctx: Any) -> None:
     for key_type, bits, alg in (
         (p.KEY_TYPE_ML_KEM_KEY_PAIR, 768, p.ALG_ML_KEM),
         (p.KEY_TYPE_ECC_KEY_PAIR(p.ECC_FAMILY_SECP_R1), 256, p.ALG_ECIES_SEC1),
     ):
-        key = any_ctx.generate_key(
+        key = ctx.generate_key(
             p.KeyAttributes(
                 type=key_type,
                 bits=bits,
@@ -55,23 +32,23 @@ def test_encapsulation(any_ctx: Any) -> None:
                 algorithm=alg,
             )
         )
-        out, ciphertext = any_ctx.encapsulate(key, alg, DERIVE)
-        back = any_ctx.decapsulate(key, alg, ciphertext, DERIVE)
-        assert any_ctx.export_key(out) == any_ctx.export_key(back)
+        out, ciphertext = ctx.encapsulate(key, alg, DERIVE)
+        back = ctx.decapsulate(key, alg, ciphertext, DERIVE)
+        assert ctx.export_key(out) == ctx.export_key(back)
         with pytest.raises(p.InvalidArgumentError):
-            any_ctx.decapsulate(key, alg, ciphertext[:-1], DERIVE)
-        dec_only = any_ctx.generate_key(
+            ctx.decapsulate(key, alg, ciphertext[:-1], DERIVE)
+        dec_only = ctx.generate_key(
             p.KeyAttributes(
                 type=key_type, bits=bits, usage_flags=p.KEY_USAGE_DECRYPT, algorithm=alg
             )
         )
         with pytest.raises(p.NotPermittedError):
-            any_ctx.encapsulate(dec_only, alg, DERIVE)
+            ctx.encapsulate(dec_only, alg, DERIVE)
 
 
-def test_ml_dsa_and_multipart(any_ctx: Any) -> None:
+def test_ml_dsa_and_multipart(ctx: Any) -> None:
     usage = p.KEY_USAGE_SIGN_MESSAGE | p.KEY_USAGE_VERIFY_MESSAGE
-    key = any_ctx.import_key(
+    key = ctx.import_key(
         p.KeyAttributes(
             type=p.KEY_TYPE_ML_DSA_KEY_PAIR,
             bits=128,
@@ -81,14 +58,14 @@ def test_ml_dsa_and_multipart(any_ctx: Any) -> None:
         bytes(32),
     )
     alg = p.ALG_DETERMINISTIC_ML_DSA
-    single = any_ctx.sign_message_with_context(key, alg, b"hello world", b"ctx")
-    op = any_ctx.SignOperation()
-    any_ctx.sign_setup(op, key, alg)
-    any_ctx.sign_set_context(op, b"ctx")
-    any_ctx.sign_update(op, b"hello ")
-    any_ctx.sign_update(op, b"world")
-    assert any_ctx.sign_finish(op) == single
-    verify = any_ctx.VerifyOperation()
+    single = ctx.sign_message_with_context(key, alg, b"hello world", b"ctx")
+    op = ctx.SignOperation()
+    ctx.sign_setup(op, key, alg)
+    ctx.sign_set_context(op, b"ctx")
+    ctx.sign_update(op, b"hello ")
+    ctx.sign_update(op, b"world")
+    assert ctx.sign_finish(op) == single
+    verify = ctx.VerifyOperation()
     verify.setup(key, p.ALG_ML_DSA, single)
     verify.set_context(b"ctx")
     verify.update(b"hello world")
@@ -99,17 +76,17 @@ def test_ml_dsa_and_multipart(any_ctx: Any) -> None:
         verify.finish()
     verify.abort()
     with pytest.raises(p.InvalidArgumentError):
-        any_ctx.sign_message_with_context(key, alg, b"m", bytes(256))
+        ctx.sign_message_with_context(key, alg, b"m", bytes(256))
 
 
-def test_xof(any_ctx: Any) -> None:
-    op = any_ctx.XofOperation()
-    any_ctx.xof_setup(op, p.ALG_SHAKE128)
-    any_ctx.xof_update(op, b"abc")
-    out = any_ctx.xof_output(op, 5) + any_ctx.xof_output(op, 27)
+def test_xof(ctx: Any) -> None:
+    op = ctx.XofOperation()
+    ctx.xof_setup(op, p.ALG_SHAKE128)
+    ctx.xof_update(op, b"abc")
+    out = ctx.xof_output(op, 5) + ctx.xof_output(op, 27)
     assert out == hashlib.shake_128(b"abc").digest(32)
-    any_ctx.xof_abort(op)
-    op = any_ctx.XofOperation()
+    ctx.xof_abort(op)
+    op = ctx.XofOperation()
     op.setup(p.ALG_ASCON_CXOF128)
     op.set_context(b"z")
     op.update(b"m")
@@ -117,7 +94,7 @@ def test_xof(any_ctx: Any) -> None:
     with pytest.raises(p.BadStateError):
         op.update(b"late")
     op.abort()
-    assert any_ctx.hash_compute(p.ALG_ASCON_HASH256, b"").hex().startswith("0b3be585")
+    assert ctx.hash_compute(p.ALG_ASCON_HASH256, b"").hex().startswith("0b3be585")
 
 
 def test_multipart_sign_on_a_key_at_a_remote_location(tmp_path: Path) -> None:

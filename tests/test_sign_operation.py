@@ -79,30 +79,25 @@ SIGN_AND_VERIFY = [
 ]
 
 
-@pytest.fixture(scope="module")
-def mctx() -> LocalContext:
-    return p.open_local("memory")
-
-
 @pytest.mark.parametrize(
     ("name", "key_type", "bits", "alg"), SIGN_AND_VERIFY, ids=[s[0] for s in SIGN_AND_VERIFY]
 )
 def test_sign_and_verify_equivalence(
-    mctx: LocalContext, name: str, key_type: int, bits: int, alg: int
+    ctx: LocalContext, name: str, key_type: int, bits: int, alg: int
 ) -> None:
-    key = _gen(mctx, key_type, bits, alg)
-    signature = _sign_parts(mctx, key, alg, PARTS)
-    mctx.verify_message(key, alg, MESSAGE, signature)
-    _verify_parts(mctx, key, alg, PARTS, signature)
-    _verify_parts(mctx, key, alg, [MESSAGE], mctx.sign_message(key, alg, MESSAGE))
+    key = _gen(ctx, key_type, bits, alg)
+    signature = _sign_parts(ctx, key, alg, PARTS)
+    ctx.verify_message(key, alg, MESSAGE, signature)
+    _verify_parts(ctx, key, alg, PARTS, signature)
+    _verify_parts(ctx, key, alg, [MESSAGE], ctx.sign_message(key, alg, MESSAGE))
     with pytest.raises(p.InvalidSignatureError):
-        _verify_parts(mctx, key, alg, PARTS[:-1], signature)
+        _verify_parts(ctx, key, alg, PARTS[:-1], signature)
 
 
-def test_deterministic_ecdsa_matches_single_part(mctx: LocalContext) -> None:
+def test_deterministic_ecdsa_matches_single_part(ctx: LocalContext) -> None:
     alg = p.ALG_DETERMINISTIC_ECDSA(p.ALG_SHA_256)
-    key = _gen(mctx, p.KEY_TYPE_ECC_KEY_PAIR(p.ECC_FAMILY_SECP_R1), 256, alg)
-    assert _sign_parts(mctx, key, alg, PARTS) == mctx.sign_message(key, alg, MESSAGE)
+    key = _gen(ctx, p.KEY_TYPE_ECC_KEY_PAIR(p.ECC_FAMILY_SECP_R1), 256, alg)
+    assert _sign_parts(ctx, key, alg, PARTS) == ctx.sign_message(key, alg, MESSAGE)
 
 
 @pytest.mark.parametrize(
@@ -110,22 +105,22 @@ def test_deterministic_ecdsa_matches_single_part(mctx: LocalContext) -> None:
     [p.ALG_DETERMINISTIC_ML_DSA, p.ALG_DETERMINISTIC_HASH_ML_DSA(p.ALG_SHA3_256)],
 )
 def test_deterministic_ml_dsa_streams_to_the_single_part_signature(
-    mctx: LocalContext, alg: int
+    ctx: LocalContext, alg: int
 ) -> None:
-    key = _gen(mctx, p.KEY_TYPE_ML_DSA_KEY_PAIR, 192, alg)
+    key = _gen(ctx, p.KEY_TYPE_ML_DSA_KEY_PAIR, 192, alg)
     for context in (b"", b"ctx"):
-        expected = mctx.sign_message_with_context(key, alg, MESSAGE, context)
-        assert _sign_parts(mctx, key, alg, PARTS, context, set_context=True) == expected
+        expected = ctx.sign_message_with_context(key, alg, MESSAGE, context)
+        assert _sign_parts(ctx, key, alg, PARTS, context, set_context=True) == expected
 
 
-def test_ml_dsa_context(mctx: LocalContext) -> None:
-    key = _gen(mctx, p.KEY_TYPE_ML_DSA_KEY_PAIR, 192, p.ALG_ML_DSA)
-    signature = _sign_parts(mctx, key, p.ALG_ML_DSA, PARTS, b"app", set_context=True)
-    mctx.verify_message_with_context(key, p.ALG_ML_DSA, MESSAGE, b"app", signature)
-    _verify_parts(mctx, key, p.ALG_DETERMINISTIC_ML_DSA, PARTS, signature, b"app", True)
+def test_ml_dsa_context(ctx: LocalContext) -> None:
+    key = _gen(ctx, p.KEY_TYPE_ML_DSA_KEY_PAIR, 192, p.ALG_ML_DSA)
+    signature = _sign_parts(ctx, key, p.ALG_ML_DSA, PARTS, b"app", set_context=True)
+    ctx.verify_message_with_context(key, p.ALG_ML_DSA, MESSAGE, b"app", signature)
+    _verify_parts(ctx, key, p.ALG_DETERMINISTIC_ML_DSA, PARTS, signature, b"app", True)
     with pytest.raises(p.InvalidSignatureError):
-        _verify_parts(mctx, key, p.ALG_ML_DSA, PARTS, signature)  # context missing
-    op = mctx.SignOperation()
+        _verify_parts(ctx, key, p.ALG_ML_DSA, PARTS, signature)  # context missing
+    op = ctx.SignOperation()
     op.setup(key, p.ALG_ML_DSA)
     with pytest.raises(p.InvalidArgumentError):
         op.set_context(bytes(256))
@@ -134,41 +129,41 @@ def test_ml_dsa_context(mctx: LocalContext) -> None:
     op.abort()
 
 
-def test_verify_only_algorithms(mctx: LocalContext) -> None:
-    ed = _gen(mctx, p.KEY_TYPE_ECC_KEY_PAIR(p.ECC_FAMILY_TWISTED_EDWARDS), 255, p.ALG_PURE_EDDSA)
-    signature = mctx.sign_message(ed, p.ALG_PURE_EDDSA, MESSAGE)
-    _verify_parts(mctx, ed, p.ALG_PURE_EDDSA, PARTS, signature)
-    op = mctx.SignOperation()
+def test_verify_only_algorithms(ctx: LocalContext) -> None:
+    ed = _gen(ctx, p.KEY_TYPE_ECC_KEY_PAIR(p.ECC_FAMILY_TWISTED_EDWARDS), 255, p.ALG_PURE_EDDSA)
+    signature = ctx.sign_message(ed, p.ALG_PURE_EDDSA, MESSAGE)
+    _verify_parts(ctx, ed, p.ALG_PURE_EDDSA, PARTS, signature)
+    op = ctx.SignOperation()
     with pytest.raises(p.InvalidArgumentError):
         op.setup(ed, p.ALG_PURE_EDDSA)
     assert not op.active
-    ed448 = _gen(mctx, p.KEY_TYPE_ECC_KEY_PAIR(p.ECC_FAMILY_TWISTED_EDWARDS), 448, p.ALG_EDDSA_CTX)
-    signature = mctx.sign_message(ed448, p.ALG_EDDSA_CTX, MESSAGE)
-    _verify_parts(mctx, ed448, p.ALG_EDDSA_CTX, PARTS, signature)
+    ed448 = _gen(ctx, p.KEY_TYPE_ECC_KEY_PAIR(p.ECC_FAMILY_TWISTED_EDWARDS), 448, p.ALG_EDDSA_CTX)
+    signature = ctx.sign_message(ed448, p.ALG_EDDSA_CTX, MESSAGE)
+    _verify_parts(ctx, ed448, p.ALG_EDDSA_CTX, PARTS, signature)
     with pytest.raises(p.InvalidArgumentError):
-        mctx.SignOperation().setup(ed448, p.ALG_EDDSA_CTX)
+        ctx.SignOperation().setup(ed448, p.ALG_EDDSA_CTX)
 
 
-def test_not_message_algorithms(mctx: LocalContext) -> None:
+def test_not_message_algorithms(ctx: LocalContext) -> None:
     ec = _gen(
-        mctx,
+        ctx,
         p.KEY_TYPE_ECC_KEY_PAIR(p.ECC_FAMILY_SECP_R1),
         256,
         p.ALG_ECDSA_ANY,
         SIGN | p.KEY_USAGE_SIGN_HASH,
     )
     with pytest.raises(p.InvalidArgumentError):
-        mctx.SignOperation().setup(ec, p.ALG_ECDSA_ANY)
+        ctx.SignOperation().setup(ec, p.ALG_ECDSA_ANY)
     with pytest.raises(p.InvalidArgumentError):
-        mctx.VerifyOperation().setup(ec, p.ALG_SHA_256, b"")
+        ctx.VerifyOperation().setup(ec, p.ALG_SHA_256, b"")
 
 
-def test_context_rules(mctx: LocalContext) -> None:
+def test_context_rules(ctx: LocalContext) -> None:
     alg = p.ALG_ECDSA(p.ALG_SHA_256)
-    key = _gen(mctx, p.KEY_TYPE_ECC_KEY_PAIR(p.ECC_FAMILY_SECP_R1), 256, alg)
-    sig = _sign_parts(mctx, key, alg, PARTS, b"", set_context=True)  # empty: allowed
-    mctx.verify_message(key, alg, MESSAGE, sig)
-    op = mctx.SignOperation()
+    key = _gen(ctx, p.KEY_TYPE_ECC_KEY_PAIR(p.ECC_FAMILY_SECP_R1), 256, alg)
+    sig = _sign_parts(ctx, key, alg, PARTS, b"", set_context=True)  # empty: allowed
+    ctx.verify_message(key, alg, MESSAGE, sig)
+    op = ctx.SignOperation()
     op.setup(key, alg)
     with pytest.raises(p.InvalidArgumentError):  # ECDSA takes no context
         op.set_context(b"c")
@@ -180,10 +175,10 @@ def test_context_rules(mctx: LocalContext) -> None:
     op.abort()
 
 
-def test_state_machine(mctx: LocalContext) -> None:
+def test_state_machine(ctx: LocalContext) -> None:
     alg = p.ALG_ECDSA(p.ALG_SHA_256)
-    key = _gen(mctx, p.KEY_TYPE_ECC_KEY_PAIR(p.ECC_FAMILY_SECP_R1), 256, alg)
-    op = mctx.SignOperation()
+    key = _gen(ctx, p.KEY_TYPE_ECC_KEY_PAIR(p.ECC_FAMILY_SECP_R1), 256, alg)
+    op = ctx.SignOperation()
     for call in (lambda: op.update(b"x"), op.finish, lambda: op.set_context(b"")):
         with pytest.raises(p.BadStateError):
             call()
@@ -197,40 +192,40 @@ def test_state_machine(mctx: LocalContext) -> None:
     assert not op.active
     op.abort()
     op.abort()
-    verify = mctx.VerifyOperation()
+    verify = ctx.VerifyOperation()
     verify.setup(key, alg, bytes(64))
     with pytest.raises(p.InvalidSignatureError):
         verify.finish()
     with pytest.raises(p.BadStateError):
         verify.finish()
     verify.abort()
-    with mctx.SignOperation() as managed:
+    with ctx.SignOperation() as managed:
         managed.setup(key, alg)
     assert not managed.active
 
 
-def test_policy(mctx: LocalContext) -> None:
+def test_policy(ctx: LocalContext) -> None:
     alg = p.ALG_ECDSA(p.ALG_SHA_256)
     verify_only = _gen(
-        mctx, p.KEY_TYPE_ECC_KEY_PAIR(p.ECC_FAMILY_SECP_R1), 256, alg, p.KEY_USAGE_VERIFY_MESSAGE
+        ctx, p.KEY_TYPE_ECC_KEY_PAIR(p.ECC_FAMILY_SECP_R1), 256, alg, p.KEY_USAGE_VERIFY_MESSAGE
     )
     with pytest.raises(p.NotPermittedError):
-        mctx.SignOperation().setup(verify_only, alg)
+        ctx.SignOperation().setup(verify_only, alg)
     with pytest.raises(p.NotPermittedError):
-        mctx.VerifyOperation().setup(verify_only, p.ALG_ECDSA(p.ALG_SHA_384), b"")
-    ml = _gen(mctx, p.KEY_TYPE_ML_DSA_KEY_PAIR, 128, p.ALG_DETERMINISTIC_ML_DSA)
+        ctx.VerifyOperation().setup(verify_only, p.ALG_ECDSA(p.ALG_SHA_384), b"")
+    ml = _gen(ctx, p.KEY_TYPE_ML_DSA_KEY_PAIR, 128, p.ALG_DETERMINISTIC_ML_DSA)
     with pytest.raises(p.NotPermittedError):
-        mctx.SignOperation().setup(ml, p.ALG_ML_DSA)
-    mctx.SignOperation().setup(ml, p.ALG_DETERMINISTIC_ML_DSA)
-    mctx.VerifyOperation().setup(ml, p.ALG_ML_DSA, b"")  # verify: equivalent
-    public = mctx.import_key(
+        ctx.SignOperation().setup(ml, p.ALG_ML_DSA)
+    ctx.SignOperation().setup(ml, p.ALG_DETERMINISTIC_ML_DSA)
+    ctx.VerifyOperation().setup(ml, p.ALG_ML_DSA, b"")  # verify: equivalent
+    public = ctx.import_key(
         p.KeyAttributes(
             type=p.KEY_TYPE_ML_DSA_PUBLIC_KEY, usage_flags=SIGN, algorithm=p.ALG_ML_DSA
         ),
-        mctx.export_public_key(ml),
+        ctx.export_public_key(ml),
     )
     with pytest.raises(p.InvalidArgumentError):
-        mctx.SignOperation().setup(public, p.ALG_ML_DSA)
+        ctx.SignOperation().setup(public, p.ALG_ML_DSA)
 
 
 def test_key_destroyed_during_operation(ctx: LocalContext) -> None:

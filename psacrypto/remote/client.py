@@ -93,6 +93,7 @@ class RemoteContext:
         url: str = "",
     ) -> None:
         self._sock: socket.socket | None = sock
+        self._closed_by_user = False
         self._lock = threading.Lock()
         self._rid = 0
         self._rbuf = bytearray(_RECV)
@@ -121,6 +122,8 @@ class RemoteContext:
         with self._lock:
             sock = self._sock
             if sock is None:
+                if self._closed_by_user:  # as a closed local context
+                    raise BadStateError("the context is closed")
                 raise CommunicationFailureError("the connection is closed")
             rid = self._rid = (self._rid + 1) & 0xFFFFFFFF
             try:
@@ -146,9 +149,9 @@ class RemoteContext:
         lead, rrid, status, _ = _unpack(data)
         if lead != _RESP_LEAD or rrid != rid:
             if lead == _RESP_LEAD and rrid == 0 and status < 0:
-                self.close()
+                self._drop()
                 raise error_from_status(status, wire.decode_error_body(data[16:]))
-            self.close()
+            self._drop()
             raise CommunicationFailureError("malformed response from the service")
         if status:
             raise error_from_status(status, wire.decode_error_body(data[16:]))
@@ -193,10 +196,18 @@ class RemoteContext:
             with contextlib.suppress(OSError):
                 sock.close()
 
+    def _drop(self) -> None:
+        """Close a connection that failed (later calls: ``CommunicationFailureError``)."""
+        with self._lock:
+            self._broken()
+
     def close(self) -> None:
         """Close the connection; the server frees this context's operations and
-        destroys the volatile keys it created."""
+        destroys the volatile keys it created. Calls on a closed context fail with
+        ``BadStateError``, as on a closed local context."""
         with self._lock:
+            if self._sock is not None:  # a connection that already failed stays failed
+                self._closed_by_user = True
             self._broken()
 
     @property
@@ -254,7 +265,7 @@ def _bad_arguments(
 
 
 def _bad_response(ctx: RemoteContext, exc: Exception) -> None:
-    ctx.close()
+    ctx._drop()
     raise CommunicationFailureError(f"malformed response from the service: {exc}") from None
 
 

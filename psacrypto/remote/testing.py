@@ -241,6 +241,33 @@ class InProcessServer:
     def connect(self, **options: Any) -> RemoteContext:
         return connect(self.url, **options)
 
+    def add_client(self, name: str, token: str | bytes) -> str:
+        """Accept ``token`` from now on as the client ``name``; returns its identity
+        (``"token:<name>"``). The service must have token authentication enabled."""
+        from .config import hash_token
+
+        digest = bytes.fromhex(hash_token(token))
+
+        def add() -> None:
+            assert self.server is not None
+            self.server._tokens[digest] = name
+
+        self.call(add)
+        return "token:" + name
+
+    def remove_client(self, name: str, *, delete_keys: bool = False) -> int:
+        """Withdraw the tokens of client ``name`` (open connections stay); with
+        ``delete_keys``, also destroy all its keys. Returns how many were destroyed."""
+
+        def remove() -> int:
+            assert self.server is not None
+            tokens = self.server._tokens
+            for digest in [d for d, n in tokens.items() if n == name]:
+                del tokens[digest]
+            return int(self.core.delete_owner_keys("token:" + name)) if delete_keys else 0
+
+        return int(self.call(remove))
+
     def stop(self) -> None:
         if self.server is not None:
             self._loop.call_soon_threadsafe(self.server.request_stop)
