@@ -30,6 +30,22 @@ def _derive_public_ok(key_type: int, bits: int, alg: int) -> None:
 compat.register(c.KEY_USAGE_DERIVE_PUBLIC, m.ALG_IS_KEY_AGREEMENT, _derive_public_ok)
 
 
+def shared_secret(slot: KeySlot, alg: int, peer_key: bytes) -> bytes:
+    """The raw agreement of an already-checked key pair with ``peer_key``: in the
+    software driver, or in the opaque driver holding the key (also used by the
+    key-derivation family's agreement input step)."""
+    if slot.location != c.KEY_LOCATION_LOCAL_STORAGE:
+        from . import locations
+
+        agree = slot.cache.get(("agreement", alg))
+        if agree is None:
+            agree = slot.cache[("agreement", alg)] = locations.bind(
+                slot, "key_agreement", c.KEY_USAGE_DERIVE, alg
+            )
+        return agree(bytes(peer_key))  # type: ignore[no-any-return]
+    return driver.raw_key_agreement(key_object(slot), slot.type, slot.bits, alg, peer_key)
+
+
 class KeyAgreement(Session):
     """``psa_raw_key_agreement`` and ``psa_key_agreement``."""
 
@@ -41,8 +57,8 @@ class KeyAgreement(Session):
         return slot
 
     def shared_secret(self, slot: KeySlot, alg: int, peer_key: bytes) -> bytes:
-        """The raw agreement with an already-checked key (used by key derivation)."""
-        return driver.raw_key_agreement(key_object(slot), slot.type, slot.bits, alg, peer_key)
+        """The raw agreement with an already-checked key."""
+        return shared_secret(slot, alg, peer_key)
 
     def raw_key_agreement(self, alg: int, private_key: int, peer_key: bytes) -> bytes:
         """``psa_raw_key_agreement``: the shared secret as bytes."""

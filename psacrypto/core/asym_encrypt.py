@@ -39,6 +39,13 @@ class AsymmetricEncryption(Session):
             raise InvalidArgumentError(f"0x{alg:08x} is not an asymmetric encryption algorithm")
         slot = self._use_key(key, usage, alg)
         check_encrypt(slot.type, slot.bits, alg, decrypt=decrypt)
+        if slot.location != c.KEY_LOCATION_LOCAL_STORAGE:
+            # A key held by an opaque driver: the driver binds the function (or refuses).
+            from . import locations
+
+            fn = locations.bind(slot, "asymmetric_encryption", usage, alg)
+            slot.cache[(usage, alg)] = fn
+            return fn  # type: ignore[no-any-return]
         obj, t, b = key_object(slot), slot.type, slot.bits
         if decrypt:
 

@@ -62,8 +62,8 @@ from ..errors import (
 )
 from ..macros import TLS12_PSK_TO_MS_PSK_MAX_SIZE
 from . import compat, keytypes
-from .asymmetric import check_agreement, key_object
-from .asymmetric import driver as asymmetric_driver
+from .agreement import shared_secret
+from .asymmetric import check_agreement
 from .hash import CONSTRUCTORS, unsupported_hash
 from .mac import HMAC_HASHES
 from .operation import ACTIVE, INACTIVE, Operation
@@ -593,9 +593,7 @@ class KeyDerivationOperation(Operation):
             rule = self._begin(step, _AGREEMENT)
             slot = self._session._use_key(private_key, c.KEY_USAGE_DERIVE, plan.alg)
             check_agreement(slot.type, slot.bits, plan.alg)
-            secret = asymmetric_driver.raw_key_agreement(
-                key_object(slot), slot.type, slot.bits, plan.alg, bytes(peer_key)
-            )
+            secret = shared_secret(slot, plan.alg, bytes(peer_key))
             self._store(rule, secret)
         except PsaError:
             self._error()
