@@ -1002,7 +1002,9 @@ def build_core(config: ServerConfig) -> Any:
 
 
 def core_capabilities(core: Any) -> Callable[[], dict[str, Any]]:
-    """What the core supports (computed once, on first request)."""
+    """What the core supports: the algorithm and key-type lists are computed once
+    (they are fixed by the code); the locations' status is read on every request,
+    so a cryptoprocessor going down shows up."""
     cache: dict[str, Any] = {}
 
     def caps() -> dict[str, Any]:
@@ -1011,10 +1013,11 @@ def core_capabilities(core: Any) -> Callable[[], dict[str, Any]]:
 
             cache["algorithms"] = capabilities.supported_algorithms()
             cache["key_types"] = [list(kt) for kt in capabilities.supported_key_types()]
-            locations = getattr(core, "locations", None)
-            if callable(locations):
-                cache["locations"] = locations()
-        return dict(cache)
+        answer = dict(cache)
+        locations = getattr(core, "locations", None)
+        if callable(locations):
+            answer["locations"] = locations()
+        return answer
 
     return caps
 
