@@ -48,8 +48,12 @@ def compare(
     disturbed: a shared machine only ever adds time)."""
     ours_timer = timeit.Timer(ours)
     base_timers = [timeit.Timer(f) for f in (base if isinstance(base, list) else [base])]
+    # ~10 ms a round for the slower of the two, so a slow call is not run
+    # thousands of times per round because its baseline is fast.
     n_base, t_base = base_timers[0].autorange()
-    number = max(1, int(n_base * 0.01 / max(t_base, 1e-9)))  # ~10 ms a round
+    n_ours, t_ours = ours_timer.autorange()
+    per_call = max(t_base / n_base, t_ours / n_ours)
+    number = max(1, int(0.01 / max(per_call, 1e-9)))
     o = b = float("inf")
     for _ in range(rounds):
         for timer in base_timers:  # the baseline is the fastest direct call offered
