@@ -123,6 +123,13 @@ CURVES: dict[str, tuple[int, int]] = {
     "brainpoolP256r1": (c.ECC_FAMILY_BRAINPOOL_P_R1, 256),
     "brainpoolP384r1": (c.ECC_FAMILY_BRAINPOOL_P_R1, 384),
     "brainpoolP512r1": (c.ECC_FAMILY_BRAINPOOL_P_R1, 512),
+    # served by python-ecdsa (pyca lacks them)
+    "secp192k1": (c.ECC_FAMILY_SECP_K1, 192),
+    "secp224k1": (c.ECC_FAMILY_SECP_K1, 225),
+    "brainpoolP160r1": (c.ECC_FAMILY_BRAINPOOL_P_R1, 160),
+    "brainpoolP192r1": (c.ECC_FAMILY_BRAINPOOL_P_R1, 192),
+    "brainpoolP224r1": (c.ECC_FAMILY_BRAINPOOL_P_R1, 224),
+    "brainpoolP320r1": (c.ECC_FAMILY_BRAINPOOL_P_R1, 320),
     "P-192": (c.ECC_FAMILY_SECP_R1, 192),
     "P-224": (c.ECC_FAMILY_SECP_R1, 224),
     "P-256": (c.ECC_FAMILY_SECP_R1, 256),

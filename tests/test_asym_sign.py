@@ -149,6 +149,12 @@ ECDSA_FILES = [
     "ecdsa_brainpoolP256r1_sha256_p1363_test",
     "ecdsa_brainpoolP384r1_sha384_p1363_test",
     "ecdsa_brainpoolP512r1_sha512_p1363_test",
+    # the curves computed by python-ecdsa (secp224k1: key_bits 225)
+    "ecdsa_secp192k1_sha256_p1363_test",
+    "ecdsa_secp224k1_sha224_p1363_test",
+    "ecdsa_secp224k1_sha256_p1363_test",
+    "ecdsa_brainpoolP224r1_sha224_p1363_test",
+    "ecdsa_brainpoolP320r1_sha384_p1363_test",
 ]
 
 
@@ -203,13 +209,13 @@ def test_wycheproof_ecdsa_p1363(name: str) -> None:
 def test_ecdsa_sign_verify_every_curve() -> None:
     for family, sizes in (
         (c.ECC_FAMILY_SECP_R1, (192, 224, 256, 384, 521)),
-        (c.ECC_FAMILY_SECP_K1, (256,)),
-        (c.ECC_FAMILY_BRAINPOOL_P_R1, (256, 384, 512)),
+        (c.ECC_FAMILY_SECP_K1, (192, 225, 256)),
+        (c.ECC_FAMILY_BRAINPOOL_P_R1, (160, 192, 224, 256, 320, 384, 512)),
     ):
         pair_type, public_type = ECC_KEY_PAIR(family), ECC_PUBLIC_KEY(family)
         for bits in sizes:
             key, public, _ = _pair(pair_type, bits)
-            n_len = (bits + 7) // 8
+            n_len = (bits + 7) // 8  # the order's bytes (225 bits for secp224k1)
             for hash_alg in (c.ALG_SHA_256, c.ALG_SHA_512, c.ALG_SHA3_256):
                 for alg in (ECDSA(hash_alg), DETERMINISTIC_ECDSA(hash_alg)):
                     signature = A.sign_message(key, pair_type, bits, alg, b"message")

@@ -23,16 +23,22 @@ Supported:
 * ECC, Weierstrass: secp192r1, secp224r1, secp256r1, secp384r1, secp521r1,
   secp256k1, brainpoolP256r1, brainpoolP384r1, brainpoolP512r1: ECDSA
   (randomized, deterministic, ECDSA_ANY) and ECDH.
+* ECC, Weierstrass curves pyca lacks: secp192k1, secp224k1 (``key_bits`` 225),
+  brainpoolP160r1, brainpoolP192r1, brainpoolP224r1, brainpoolP320r1: the same
+  formats, ECDSA variants and ECDH, computed by the pure-Python ``ecdsa``
+  package (``ecc_ecdsa_lib``). **Not constant-time** (python-ecdsa documents
+  no side-channel protection): these are deprecated or rarely used curves,
+  kept for interoperability; prefer the curves above.
 * ECC, Montgomery: X25519, X448 (ECDH). Twisted Edwards: Ed25519, Ed448
   (PureEdDSA from pyca); Ed25519ph, Ed448ph, Ed25519ctx and Ed448 with a
   context (RFC 8032) from pycryptodome, as pyca has no prehash/context API.
 * DH: the RFC 7919 (FFDHE) and RFC 3526 (MODP) groups of 2048, 3072, 4096,
   6144 and 8192 bits (FFDH).
 
-Not supported (``NotSupportedError``): the curves pyca/OpenSSL do not offer
-through pyca (secp192k1, secp224k1, secp160r2, the sect* families, brainpoolP160r1
-to P224r1 and P320r1, FRP256v1); Ed25519ctx with an empty context; RSA key
-derivation; OAEP with hashes other than SHA-1/SHA-2.
+Not supported (``NotSupportedError``): the curves neither pyca nor
+python-ecdsa offers (secp160r2, the sect* families, FRP256v1); Ed25519ctx
+with an empty context; RSA key derivation; OAEP with hashes other than
+SHA-1/SHA-2.
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, x448, x25519
 from .... import constants as c
 from ....errors import InvalidArgumentError, NotSupportedError
 from . import dh, ecc
+from . import ecc_ecdsa_lib as soft
 from ._common import Buffer, is_dh, is_ecc, is_key_agreement, is_key_pair, key_agreement_base
 
 AgreeFn = Callable[[Any, Buffer], bytes]
@@ -56,6 +57,8 @@ def _plan(key_type: int, bits: int, alg: int) -> AgreeFn:
     if base == c.ALG_ECDH and is_ecc(key_type):
         curve = ecc.curve_for(key_type, bits)
         if curve.kind == ecc.WEIERSTRASS:
+            if curve.lib is not None:
+                return _soft_ecdh
             return _ecdh(curve)
         if curve.kind == ecc.MONTGOMERY:
             return _xdh(curve)
@@ -83,6 +86,11 @@ def _ecdh(curve: ecc.Curve) -> AgreeFn:
         return secret
 
     return agree
+
+
+def _soft_ecdh(key: Any, peer: Buffer) -> bytes:
+    """ECDH on a curve pyca lacks (python-ecdsa, not constant-time)."""
+    return soft.ecdh(key, bytes(peer))
 
 
 def _xdh(curve: ecc.Curve) -> AgreeFn:

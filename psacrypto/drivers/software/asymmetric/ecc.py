@@ -7,6 +7,11 @@ Three kinds of curve, with different formats (see the ECC key types):
   ``[1, n-1]``; public key = ``0x04 || x || y`` (uncompressed SEC1 point).
 * Montgomery (X25519, X448): RFC 7748 scalars and u-coordinates, little-endian.
 * Twisted Edwards (Ed25519, Ed448): RFC 8032 private and public keys.
+
+The Weierstrass curves pyca does not offer (secp192k1, secp224k1,
+brainpoolP160r1/P192r1/P224r1/P320r1) have ``lib`` set instead of ``curve``:
+their arithmetic is done by the pure-Python ``ecdsa`` package, which is **not
+constant-time** (see ``ecc_ecdsa_lib``).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, x448, 
 
 from .... import constants as c
 from ....errors import InvalidArgumentError, NotSupportedError
+from . import ecc_ecdsa_lib as soft
 from ._common import Buffer, family_of, int_to_bytes, is_key_pair
 
 WEIERSTRASS = "weierstrass"
@@ -54,10 +60,15 @@ class Curve:
     private_length: int
     #: Length of a public key in the import format.
     public_length: int
+    #: python-ecdsa curve, for a Weierstrass curve pyca lacks (not constant-time).
+    lib: soft.LibCurve | None = None
 
     @property
     def field_length(self) -> int:
-        """``ceil(bits/8)``: one coordinate, and the ECDH shared secret."""
+        """``ceil(m/8)``, m the bit size of the field: one coordinate, and the
+        ECDH shared secret (``ceil(bits/8)`` except for secp224k1)."""
+        if self.kind == WEIERSTRASS:
+            return (self.public_length - 1) // 2
         return (self.bits + 7) // 8
 
     @property
@@ -69,6 +80,13 @@ class Curve:
 def _weierstrass(family: int, bits: int, curve: ec.EllipticCurve) -> Curve:
     length = (bits + 7) // 8
     return Curve(family, bits, WEIERSTRASS, curve, curve.group_order, length, 1 + 2 * length)
+
+
+def _weierstrass_lib(family: int, bits: int, name: str) -> Curve:
+    """A Weierstrass curve computed by python-ecdsa (pyca lacks it)."""
+    lib = soft.curve_by_name(name)
+    length = (bits + 7) // 8
+    return Curve(family, bits, WEIERSTRASS, None, lib.order, length, 1 + 2 * lib.field_length, lib)
 
 
 CURVES: dict[tuple[int, int], Curve] = {
@@ -83,6 +101,13 @@ CURVES: dict[tuple[int, int], Curve] = {
         _weierstrass(c.ECC_FAMILY_BRAINPOOL_P_R1, 256, ec.BrainpoolP256R1()),
         _weierstrass(c.ECC_FAMILY_BRAINPOOL_P_R1, 384, ec.BrainpoolP384R1()),
         _weierstrass(c.ECC_FAMILY_BRAINPOOL_P_R1, 512, ec.BrainpoolP512R1()),
+        # Not constant-time: python-ecdsa, pure Python (ecc_ecdsa_lib).
+        _weierstrass_lib(c.ECC_FAMILY_SECP_K1, 192, "secp192k1"),
+        _weierstrass_lib(c.ECC_FAMILY_SECP_K1, 225, "secp224k1"),
+        _weierstrass_lib(c.ECC_FAMILY_BRAINPOOL_P_R1, 160, "brainpoolP160r1"),
+        _weierstrass_lib(c.ECC_FAMILY_BRAINPOOL_P_R1, 192, "brainpoolP192r1"),
+        _weierstrass_lib(c.ECC_FAMILY_BRAINPOOL_P_R1, 224, "brainpoolP224r1"),
+        _weierstrass_lib(c.ECC_FAMILY_BRAINPOOL_P_R1, 320, "brainpoolP320r1"),
         Curve(c.ECC_FAMILY_MONTGOMERY, 255, MONTGOMERY, None, 0, 32, 32),
         Curve(c.ECC_FAMILY_MONTGOMERY, 448, MONTGOMERY, None, 0, 56, 56),
         Curve(c.ECC_FAMILY_TWISTED_EDWARDS, 255, EDWARDS, None, 0, 32, 32),
@@ -131,7 +156,13 @@ def _format_length(family: int, bits: int, pair: bool) -> int:
         return length
     if family == c.ECC_FAMILY_TWISTED_EDWARDS:
         return 57 if bits == 448 else 32
-    return length if pair else 1 + 2 * length
+    if pair:
+        return length
+    # A coordinate has ceil(m/8) bytes, m the bit size of the field: 224 bits
+    # for secp224k1, whose key_bits (225) is the bit size of the order.
+    if family == c.ECC_FAMILY_SECP_K1 and bits == 225:
+        length = 28
+    return 1 + 2 * length
 
 
 # ---------------------------------------------------------------- formats
@@ -193,6 +224,9 @@ def import_key(key_type: int, bits: int, data: Buffer) -> tuple[int, bytes]:
     if curve.kind == WEIERSTRASS:
         if raw[0] != 0x04:
             raise InvalidArgumentError("a public key must be an uncompressed point (0x04 ...)")
+        if curve.lib is not None:
+            soft.decode_point(curve.lib, raw)
+            return curve.bits, raw
         assert curve.curve is not None
         try:
             ec.EllipticCurvePublicKey.from_encoded_point(curve.curve, raw)
@@ -220,6 +254,8 @@ _PUBLIC_CLASSES: dict[tuple[int, int], Any] = {
 def generate_key(key_type: int, bits: int) -> bytes:
     curve = curve_for(key_type, bits)
     if curve.kind == WEIERSTRASS:
+        if curve.lib is not None:
+            return int_to_bytes(soft.generate_scalar(curve.lib), curve.private_length)
         assert curve.curve is not None
         key = ec.generate_private_key(curve.curve)
         return int_to_bytes(key.private_numbers().private_value, curve.private_length)
@@ -230,6 +266,10 @@ def generate_key(key_type: int, bits: int) -> bytes:
 def load(key_type: int, bits: int, material: bytes) -> Any:
     curve = curve_for(key_type, bits)
     if curve.kind == WEIERSTRASS:
+        if curve.lib is not None:
+            if is_key_pair(key_type):
+                return soft.load_private(curve.lib, material)
+            return soft.load_public(curve.lib, material)
         assert curve.curve is not None
         if is_key_pair(key_type):
             return ec.derive_private_key(int.from_bytes(material, "big"), curve.curve)
@@ -241,6 +281,8 @@ def load(key_type: int, bits: int, material: bytes) -> Any:
 
 
 def encode_public(curve: Curve, public_key: Any) -> bytes:
+    if isinstance(public_key, soft.SoftPublicKey):
+        return public_key.encoded
     if curve.kind == WEIERSTRASS:
         encoded: bytes = public_key.public_bytes(
             serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint

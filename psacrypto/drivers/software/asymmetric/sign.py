@@ -38,6 +38,7 @@ from ....errors import (
     NotSupportedError,
 )
 from . import ecc, eddsa_ext, rsa
+from . import ecc_ecdsa_lib as soft
 from ._common import (
     ALG_ECDSA_ANY,
     ALG_RSA_PKCS1V15_SIGN_RAW,
@@ -178,6 +179,8 @@ def _plan_sign(key_type: int, bits: int, alg: int, message: bool) -> SignFn:
     if is_ecc(key_type):
         curve = ecc.curve_for(key_type, bits)
         if curve.kind == ecc.WEIERSTRASS:
+            if curve.lib is not None:
+                return _soft_ecdsa_sign(curve, alg, message)
             return _ecdsa_sign(curve, alg, message)
         if curve.kind == ecc.EDWARDS:
             _check_eddsa(curve, alg, message)
@@ -195,6 +198,8 @@ def _plan_verify(key_type: int, bits: int, alg: int, message: bool) -> VerifyFn:
     if is_ecc(key_type):
         curve = ecc.curve_for(key_type, bits)
         if curve.kind == ecc.WEIERSTRASS:
+            if curve.lib is not None:
+                return _soft_ecdsa_verify(curve, alg, message)
             return _ecdsa_verify(curve, alg, message, pair)
         if curve.kind == ecc.EDWARDS:
             _check_eddsa(curve, alg, message)
@@ -449,6 +454,66 @@ def _ecdsa_check(
         public.verify(der, data, algorithm)
     except InvalidSignature:
         raise InvalidSignatureError() from None
+
+
+# ------------------------------------------------- ECDSA with python-ecdsa
+#
+# The curves pyca lacks (``curve.lib``): the same algorithms, formats and
+# checks as above, with the arithmetic of ``ecc_ecdsa_lib`` (not constant-time).
+
+
+def _soft_digester(
+    curve: ecc.Curve, alg: int, message: bool
+) -> tuple[Callable[[Buffer], bytes], Any]:
+    """``(fn(data) -> digest, RFC 6979 hash or None)`` of an ECDSA algorithm;
+    ``fn`` hashes a message, or checks (and for ECDSA_ANY cuts) a hash."""
+    n_len = curve.scalar_length
+    if alg == ALG_ECDSA_ANY:
+
+        def any_hash(data: Buffer) -> bytes:
+            if len(data) == 0:
+                raise InvalidArgumentError("the hash is empty")
+            return bytes(data[:n_len])
+
+        return any_hash, None
+    if not is_ecdsa(alg):
+        raise _bad_key_for(alg)
+    deterministic = is_deterministic_ecdsa(alg)
+    info = hash_of(alg, fixed=deterministic)
+    nonce_hash = info.algorithm if deterministic else None
+    if message:
+        algorithm = info.algorithm
+
+        def hash_message(data: Buffer) -> bytes:
+            return soft.digest_of(algorithm, bytes(data))
+
+        return hash_message, nonce_hash
+    length = info.length
+
+    def check_hash(data: Buffer) -> bytes:
+        if len(data) != length:
+            raise InvalidArgumentError(f"the hash must be {length} bytes")
+        return bytes(data)
+
+    return check_hash, nonce_hash
+
+
+def _soft_ecdsa_sign(curve: ecc.Curve, alg: int, message: bool) -> SignFn:
+    digester, nonce_hash = _soft_digester(curve, alg, message)
+
+    def sign(key: Any, data: Buffer) -> bytes:
+        return soft.sign_digest(key, digester(data), nonce_hash)
+
+    return sign
+
+
+def _soft_ecdsa_verify(curve: ecc.Curve, alg: int, message: bool) -> VerifyFn:
+    digester, _ = _soft_digester(curve, alg, message)
+
+    def verify(key: Any, data: Buffer, signature: Buffer) -> None:
+        soft.verify_digest(key.public_key(), digester(data), bytes(signature))
+
+    return verify
 
 
 # ---------------------------------------------------------------- EdDSA
