@@ -24,9 +24,7 @@ MESSAGE = b"\x5a" * 64
 
 NOTES = [
     "PQC notes: the ML-KEM rows include creating and destroying the output key "
-    "(psacrypto must create it); that costs the core's volatile-id draw "
-    "(`secrets.randbelow`, ~2 µs) and a linear scan of the recently-destroyed-id deque "
-    "(up to 4096 entries, tens of µs once full), which dominate the overhead. Ascon rows "
+    "(psacrypto must create it; about 4 µs of the core's key-table work per call). Ascon rows "
     "are the pure-Python SP 800-232 implementation against hashlib SHAKE/SHA3 as a "
     "reference point (report only).",
 ]

@@ -302,6 +302,16 @@ class Session:
     # Key creation -----------------------------------------------------------------------
 
     def _validate_new_attributes(self, attributes: KeyAttributes) -> None:
+        """Raise the spec's error for a lifetime, id, usage or algorithm that no new
+        key may have (the checks every key creation function shares)."""
+        if (
+            attributes.lifetime == c.KEY_LIFETIME_VOLATILE
+            and attributes.id == c.KEY_ID_NULL
+            and not attributes.usage_flags & ~policy.VALID_USAGE_FLAGS
+            and attributes.usage_flags >= 0
+            and 0 <= attributes.algorithm <= 0xFFFFFFFF
+        ):
+            return  # the common case: a volatile key in local storage
         lifetime = attributes.lifetime
         persistence = lifetime & 0xFF
         location = lifetime >> 8
@@ -380,7 +390,11 @@ class Session:
                     self._keys[final.id] = slot
                 return final.id
             final.id = self._new_volatile_id()
-            self._keys[final.id] = self._core.locations.make_slot(final, material)
+            self._keys[final.id] = (
+                self._core.locations.make_slot(final, material)
+                if final.lifetime >> 8
+                else KeySlot(final, material)
+            )
             self._state.volatile_count += 1
             return final.id
 
