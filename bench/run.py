@@ -10,6 +10,7 @@ same run and states the issue's target; the exit status is 1 if a target is miss
 from __future__ import annotations
 
 import datetime
+import gc
 import importlib
 import pathlib
 import pkgutil
@@ -26,6 +27,7 @@ def main(argv: list[str]) -> int:
     rows: list[Row] = []
     notes: list[str] = []
     for name in names:
+        gc.collect()  # no garbage from the previous benchmark left for this one to pay for
         module = importlib.import_module(f"bench.bench_{name}")
         print(f"# {name}", flush=True)
         result = module.run()
