@@ -748,6 +748,31 @@ def _pad16(data: bytes) -> bytes:
     return data + bytes(-len(data) % 16)
 
 
+class TaggedStream:
+    """``finish``/``verify`` of a streaming AEAD: the subclass computes ``_tag()``
+    and names itself in ``_NAME`` (for the mismatch message)."""
+
+    __slots__ = ()
+    _NAME = "AEAD"
+    _encrypting: bool
+
+    def _tag(self) -> bytes:
+        raise NotImplementedError
+
+    def finish(self) -> bytes:
+        """End an encryption: returns the tag."""
+        if not self._encrypting:
+            raise BadStateError("finish() is for encryption; use verify()")
+        return self._tag()
+
+    def verify(self, tag: BytesLike) -> None:
+        """End a decryption: raises :class:`InvalidSignatureError` unless ``tag`` is right."""
+        if self._encrypting:
+            raise BadStateError("verify() is for decryption; use finish()")
+        if not hmac.compare_digest(self._tag(), bytes(tag)):
+            raise InvalidSignatureError(f"{self._NAME} tag mismatch")
+
+
 class Gcm:
     """GCM (SP 800-38D) for one key: the hash key tables, computed once. Safe to share.
 
@@ -789,7 +814,7 @@ class Gcm:
         return plaintext
 
 
-class GcmOperation:
+class GcmOperation(TaggedStream):
     """A multi-part GCM encryption or decryption (see :meth:`Gcm.start`).
 
     Call :meth:`update_ad` (any number of times), then :meth:`update` (any number of
@@ -797,6 +822,8 @@ class GcmOperation:
     (decryption). Decryption outputs plaintext before the tag is checked, as the PSA
     multi-part API does; the caller must not use it unless :meth:`verify` succeeds.
     """
+
+    _NAME = "GCM"
 
     __slots__ = (
         "_ad_buffer",
@@ -881,18 +908,6 @@ class GcmOperation:
         y = _ghash(self._tables, self._y, _pad16(self._ct_buffer) + lengths)
         return _xor(y.to_bytes(16, "big"), self._mask)[: self._tag_length]
 
-    def finish(self) -> bytes:
-        """End an encryption: returns the tag."""
-        if not self._encrypting:
-            raise BadStateError("finish() is for encryption; use verify()")
-        return self._tag()
-
-    def verify(self, tag: BytesLike) -> None:
-        """End a decryption: raises :class:`InvalidSignatureError` unless ``tag`` is right."""
-        if self._encrypting:
-            raise BadStateError("verify() is for decryption; use finish()")
-        if not hmac.compare_digest(self._tag(), bytes(tag)):
-            raise InvalidSignatureError("GCM tag mismatch")
 
 
 # --- CCM ------------------------------------------------------------------------------
@@ -951,12 +966,14 @@ class Ccm:
         return plaintext
 
 
-class CcmOperation:
+class CcmOperation(TaggedStream):
     """A multi-part CCM encryption or decryption (see :meth:`Ccm.start`).
 
     The additional data and message given must add up to the lengths declared at the
     start (:class:`InvalidArgumentError` otherwise, when the excess arrives or at the end).
     """
+
+    _NAME = "CCM"
 
     __slots__ = (
         "_ad_left",
@@ -1056,15 +1073,3 @@ class CcmOperation:
         self._flush()
         return _xor(self._x.to_bytes(16, "big")[: self._tag_length], self._mask)
 
-    def finish(self) -> bytes:
-        """End an encryption: returns the tag."""
-        if not self._encrypting:
-            raise BadStateError("finish() is for encryption; use verify()")
-        return self._tag()
-
-    def verify(self, tag: BytesLike) -> None:
-        """End a decryption: raises :class:`InvalidSignatureError` unless ``tag`` is right."""
-        if self._encrypting:
-            raise BadStateError("verify() is for decryption; use finish()")
-        if not hmac.compare_digest(self._tag(), bytes(tag)):
-            raise InvalidSignatureError("CCM tag mismatch")

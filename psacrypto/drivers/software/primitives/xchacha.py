@@ -24,7 +24,6 @@ the 32-bit-counter variant this module refuses to go past the last counter value
 
 from __future__ import annotations
 
-import hmac
 import struct
 
 from cryptography.exceptions import InvalidTag
@@ -34,6 +33,7 @@ from cryptography.hazmat.primitives.ciphers.algorithms import ChaCha20
 from cryptography.hazmat.primitives.poly1305 import Poly1305
 
 from ....errors import BadStateError, InvalidArgumentError, InvalidSignatureError
+from .modes import TaggedStream
 
 __all__ = [
     "ChaCha20Poly1305Operation",
@@ -201,7 +201,7 @@ def xchacha20_stream(key: BytesLike, iv: BytesLike) -> ChaCha20Stream:
     return ChaCha20Stream(subkey, counter + inner, 64)
 
 
-class ChaCha20Poly1305Operation:
+class ChaCha20Poly1305Operation(TaggedStream):
     """Multi-part ChaCha20-Poly1305 (RFC 8439 section 2.8) or XChaCha20-Poly1305.
 
     A 12-byte nonce selects ChaCha20-Poly1305, a 24-byte nonce XChaCha20-Poly1305. Call
@@ -210,6 +210,8 @@ class ChaCha20Poly1305Operation:
     (decryption). Decryption outputs plaintext before the tag is checked, as the PSA
     multi-part API does; the caller must not use it unless :meth:`verify` succeeds.
     """
+
+    _NAME = "ChaCha20-Poly1305"
 
     __slots__ = ("_ad_length", "_ct_length", "_encrypting", "_in_data", "_mac", "_stream")
 
@@ -256,15 +258,3 @@ class ChaCha20Poly1305Operation:
         self._mac.update(struct.pack("<QQ", self._ad_length, self._ct_length))
         return self._mac.finalize()
 
-    def finish(self) -> bytes:
-        """End an encryption: returns the 16-byte tag."""
-        if not self._encrypting:
-            raise BadStateError("finish() is for encryption; use verify()")
-        return self._tag()
-
-    def verify(self, tag: BytesLike) -> None:
-        """End a decryption: raises :class:`InvalidSignatureError` unless ``tag`` is right."""
-        if self._encrypting:
-            raise BadStateError("verify() is for decryption; use finish()")
-        if not hmac.compare_digest(self._tag(), bytes(tag)):
-            raise InvalidSignatureError("ChaCha20-Poly1305 tag mismatch")
